@@ -4,3 +4,22 @@
 //! The crate does no IO of its own: files, directories and the environment are
 //! reached through the [`host::Host`] trait that the caller supplies, so that the
 //! engine can add store-writing builtins and tests can run on strings alone.
+
+pub mod builtins;
+pub mod error;
+pub mod eval;
+pub mod host;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod parse;
+pub mod print;
+pub mod source;
+pub mod suggest;
+pub mod symbol;
+pub mod value;
+
+pub use error::{ErrorKind, EvalError, EvalResult};
+pub use eval::Eval;
+pub use host::{FileType, Host};
+pub use value::Value;
