@@ -87,6 +87,9 @@ pub struct Eval {
     pub syms: Syms,
     /// Values of files imported so far, by absolute path.
     pub import_cache: HashMap<PathBuf, Value>,
+    /// Search path entries consulted after `__nixPath` (the embedded `<kiln>`),
+    /// like Nix's built-in `<nix/...>`; they are not part of `__nixPath`.
+    pub builtin_search_path: Vec<(String, String)>,
     /// Address of the evaluation stack's base, for overflow detection.
     stack_base: usize,
     /// How many bytes of stack evaluation may use.
@@ -104,6 +107,7 @@ impl Eval {
             globals: HashMap::new(),
             syms: Syms::new(),
             import_cache: HashMap::new(),
+            builtin_search_path: Vec::new(),
             stack_base: &marker as *const u8 as usize,
             stack_limit,
         };

@@ -12,6 +12,7 @@ pub mod host;
 pub mod ir;
 pub mod load;
 pub mod lower;
+pub mod output;
 pub mod parse;
 pub mod print;
 pub mod source;

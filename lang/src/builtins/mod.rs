@@ -139,7 +139,16 @@ pub fn find_file(ev: &mut Eval, path: &str, span: Span) -> EvalResult<Value> {
         .get(&Symbol::new("__nixPath"))
         .cloned()
         .unwrap_or(Value::List(Rc::new(Vec::new())));
-    find_in(ev, &list, path).map_err(|e| {
+    let builtin = Value::List(Rc::new(
+        ev.builtin_search_path
+            .clone()
+            .into_iter()
+            .map(|(prefix, path)| make_attrs(vec![("prefix", Value::string(prefix)), ("path", Value::string(path))]).thunk())
+            .collect(),
+    ));
+    find_in(ev, &list, path)
+        .or_else(|e| find_in(ev, &builtin, path).map_err(|_| e))
+        .map_err(|e| {
         let mut e = e;
         if e.span.is_none() {
             e.span = Some(span);

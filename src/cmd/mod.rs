@@ -1,0 +1,4 @@
+//! One module per subcommand. Only this layer uses `anyhow`.
+
+pub mod eval;
+pub mod parse;
