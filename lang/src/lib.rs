@@ -18,6 +18,7 @@ pub mod source;
 pub mod suggest;
 pub mod symbol;
 pub mod value;
+pub mod versions;
 
 pub use error::{ErrorKind, EvalError, EvalResult};
 pub use eval::Eval;
