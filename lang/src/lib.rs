@@ -8,6 +8,7 @@
 pub mod builtins;
 pub mod error;
 pub mod eval;
+pub mod hash;
 pub mod host;
 pub mod ir;
 pub mod load;
