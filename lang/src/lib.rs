@@ -6,6 +6,7 @@
 //! engine can add store-writing builtins and tests can run on strings alone.
 
 pub mod builtins;
+pub mod data;
 pub mod error;
 pub mod eval;
 pub mod hash;
