@@ -361,9 +361,10 @@ impl<'a> Json<'a> {
 
 /// Parses JSON as `builtins.fromJSON` does (Nix 2.8, nlohmann::json):
 ///
-/// - integers that fit i64 are [`Data::Int`]; see `Json::number` for the
-///   larger ones; numbers with `.` or an exponent are [`Data::Float`], and
-///   one that overflows f64 is an error;
+/// - integers that fit i64 are [`Data::Int`]; those in (i64::MAX,
+///   u64::MAX] wrap to a negative `Int` as in Nix 2.8 (newer Nix rejects
+///   them); larger ones, and numbers with `.` or an exponent, are
+///   [`Data::Float`]; a number that overflows f64 is an error;
 /// - a repeated object key keeps its last value;
 /// - escapes are JSON's (`\b`, `\f`, `\uXXXX` with surrogate pairs);
 /// - nesting depth is unlimited (the parser does not recurse);
@@ -460,7 +461,9 @@ pub fn from_json(text: &str) -> Result<Data, DataError> {
 /// error, as Nix 2.8 has no value for it.
 ///
 /// The grammar is the toml crate's (TOML 1.0 and 1.1), which differs from
-/// Nix 2.8's toml11 in corner cases: see the module tests.
+/// Nix 2.8's toml11 in corner cases (see `toml_differs_from_nix_2_8` in
+/// the tests): TOML 1.1 syntax is accepted, out-of-range numbers are errors
+/// instead of saturating, and nesting deeper than 80 levels is an error.
 pub fn from_toml(text: &str) -> Result<Data, DataError> {
     let table: toml::Table = text
         .parse()
@@ -486,7 +489,7 @@ fn table_to_data(table: toml::Table) -> Result<Data, DataError> {
 }
 
 /// Converts a parsed TOML value. Recursion is fine here: the toml crate
-/// bounds nesting while parsing.
+/// stops at 80 levels of nesting while parsing.
 fn toml_to_data(value: toml::Value) -> Result<Data, DataError> {
     Ok(match value {
         toml::Value::String(s) => Data::String(s),
@@ -860,6 +863,37 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    /// Where the toml crate (TOML 1.1) and Nix 2.8 (toml11, TOML 0.5) part:
+    /// pinned here so a change of either side is noticed.
+    #[test]
+    fn toml_differs_from_nix_2_8() {
+        let ok = |doc: &str| from_toml(doc).is_ok();
+        // Nix 2.8 rejects these TOML 1.1 forms; we accept them.
+        for doc in [
+            "a = { b = 1, }",
+            "a = { b = 1,\nc = 2 }",
+            "a = \"\\e\"",
+            "a = \"\\x41\"",
+        ] {
+            assert!(ok(doc), "{doc:?}");
+        }
+        // Nix 2.8 saturates out-of-range numbers (i64::MAX, i64::MIN,
+        // f64::MAX) and lets `[a]` reopen a table made by dotted keys; we fail.
+        for doc in [
+            "a = 9223372036854775808",
+            "a = -9223372036854775809",
+            "a = 0xFFFFFFFFFFFFFFFF",
+            "a = 1e400",
+            "a.b = 1\n[a]\nc = 2",
+        ] {
+            assert!(!ok(doc), "{doc:?}");
+        }
+        // Nix 2.8 reads 10,000 nested arrays; the toml crate stops at 80.
+        let deep = |n: usize| format!("a = {}{}", "[".repeat(n), "]".repeat(n));
+        assert!(ok(&deep(70)));
+        assert!(!ok(&deep(100)));
     }
 
     /// The four documents of Nix's `tests/lang/eval-okay-fromTOML.nix`.
