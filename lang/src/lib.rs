@@ -6,8 +6,10 @@
 //! engine can add store-writing builtins and tests can run on strings alone.
 
 pub mod builtins;
+pub mod data;
 pub mod error;
 pub mod eval;
+pub mod hash;
 pub mod host;
 pub mod ir;
 pub mod load;
@@ -19,6 +21,7 @@ pub mod source;
 pub mod suggest;
 pub mod symbol;
 pub mod value;
+pub mod versions;
 
 pub use error::{ErrorKind, EvalError, EvalResult};
 pub use eval::Eval;
