@@ -49,7 +49,10 @@ fn parse_entry(entry: &str, cwd: &Path) -> (String, String) {
 /// `-I`, then `$KILN_PATH` (or `$NIX_PATH` when that is unset), then
 /// `kiln=<embedded stdlib>`.
 pub fn new_eval(search: &SearchPathArgs) -> Result<Eval> {
-    let mut ev = Eval::new(Box::new(crate::eval_host::FsHost), EVAL_STACK - STACK_MARGIN);
+    let mut ev = Eval::new(
+        Box::new(crate::eval_host::FsHost),
+        EVAL_STACK - STACK_MARGIN,
+    );
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let mut entries: Vec<(String, String)> = search
         .include

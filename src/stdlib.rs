@@ -28,7 +28,8 @@ pub fn stdlib_dir() -> Result<PathBuf> {
     if dir.is_dir() {
         return Ok(dir);
     }
-    std::fs::create_dir_all(&base).with_context(|| format!("cannot create '{}'", base.display()))?;
+    std::fs::create_dir_all(&base)
+        .with_context(|| format!("cannot create '{}'", base.display()))?;
     // Unpack into a temporary folder and rename, so a concurrent or
     // interrupted run never sees a half-written library.
     let tmp = tempfile::Builder::new()
@@ -40,7 +41,8 @@ pub fn stdlib_dir() -> Result<PathBuf> {
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(&target, contents).with_context(|| format!("cannot write '{}'", target.display()))?;
+        std::fs::write(&target, contents)
+            .with_context(|| format!("cannot write '{}'", target.display()))?;
     }
     let tmp = tmp.keep();
     if std::fs::rename(&tmp, &dir).is_err() {

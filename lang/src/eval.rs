@@ -518,7 +518,12 @@ impl Eval {
             }
         };
         let n_static = entries.len();
-        for (name_e, value_e, span) in a.dynamics.iter() {
+        for crate::ir::DynamicAttr {
+            name: name_e,
+            value: value_e,
+            span,
+        } in a.dynamics.iter()
+        {
             let nv = self.eval(name_e, &scope)?;
             if matches!(nv, Value::Null) {
                 continue;

@@ -157,9 +157,20 @@ pub struct AttrsExpr {
     /// When `env_slots` is set, the value of static attribute `i` is slot `i`.
     pub statics: Box<[(Symbol, Rc<Expr>, Span)]>,
     /// `"${name}" = value;` attributes, in source order.
-    pub dynamics: Box<[(Rc<Expr>, Rc<Expr>, Span)]>,
+    pub dynamics: Box<[DynamicAttr]>,
     /// Whether this is a `rec` set (for `__overrides`).
     pub recursive: bool,
+}
+
+/// `"${name}" = value;` in a set literal.
+#[derive(Debug)]
+pub struct DynamicAttr {
+    /// Evaluates to the name (or null to skip the attribute).
+    pub name: Rc<Expr>,
+    /// The value.
+    pub value: Rc<Expr>,
+    /// Where it is written.
+    pub span: Span,
 }
 
 /// A function literal.

@@ -21,8 +21,14 @@ impl Eval {
         dir: &Path,
         extra_scope: &[Symbol],
     ) -> Result<Rc<Expr>, Vec<Box<EvalError>>> {
-        let file = self.sources.add(name.to_string(), dir, Rc::from(text));
-        let root = crate::parse::parse(text, file)?;
+        // Nix reads CR and CRLF line ends as LF, in code and in strings.
+        let text: Rc<str> = if text.contains('\r') {
+            Rc::from(text.replace("\r\n", "\n").replace('\r', "\n"))
+        } else {
+            Rc::from(text)
+        };
+        let file = self.sources.add(name.to_string(), dir, text.clone());
+        let root = crate::parse::parse(&text, file)?;
         let home = self.host.get_env("HOME");
         let ctx = LowerCtx {
             file,

@@ -15,7 +15,9 @@ use rnix::ast::{self, AstToken, HasEntry, InterpolPart};
 use rowan::ast::AstNode;
 
 use crate::error::{ErrorKind, EvalError};
-use crate::ir::{AttrName, AttrsExpr, BinOp, Expr, Formal, LambdaExpr, Param, StrPart};
+use crate::ir::{
+    AttrName, AttrsExpr, BinOp, DynamicAttr, Expr, Formal, LambdaExpr, Param, StrPart,
+};
 use crate::source::{FileId, SourceFile, Span};
 use crate::symbol::Symbol;
 use crate::value::Value;
@@ -727,16 +729,13 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lower_dynamics(
-        &mut self,
-        dynamics: Vec<(ast::Attr, PVal, Span)>,
-    ) -> Box<[(Rc<Expr>, Rc<Expr>, Span)]> {
+    fn lower_dynamics(&mut self, dynamics: Vec<(ast::Attr, PVal, Span)>) -> Box<[DynamicAttr]> {
         dynamics
             .into_iter()
             .map(|(attr, val, span)| {
                 let name = self.lower_dynamic_name(attr);
                 let value = self.lower_pval(val, span, None, 0);
-                (name, value, span)
+                DynamicAttr { name, value, span }
             })
             .collect()
     }

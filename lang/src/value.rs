@@ -116,33 +116,27 @@ pub enum ContextElem {
 
 /// The set of things a string depends on.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Context(Option<Box<BTreeSet<ContextElem>>>);
+pub struct Context(BTreeSet<ContextElem>);
 
 impl Context {
     /// Whether there is no dependency.
     pub fn is_empty(&self) -> bool {
-        self.0.as_ref().is_none_or(|s| s.is_empty())
+        self.0.is_empty()
     }
 
     /// Adds one element.
     pub fn insert(&mut self, elem: ContextElem) {
-        self.0.get_or_insert_with(Default::default).insert(elem);
+        self.0.insert(elem);
     }
 
     /// Adds all elements of another context.
     pub fn extend(&mut self, other: &Context) {
-        if let Some(o) = &other.0 {
-            if !o.is_empty() {
-                self.0
-                    .get_or_insert_with(Default::default)
-                    .extend(o.iter().cloned());
-            }
-        }
+        self.0.extend(other.0.iter().cloned());
     }
 
     /// The elements, sorted.
     pub fn iter(&self) -> impl Iterator<Item = &ContextElem> {
-        self.0.iter().flat_map(|s| s.iter())
+        self.0.iter()
     }
 }
 

@@ -71,7 +71,9 @@ pub fn run(args: EvalArgs) -> i32 {
 
 /// The file a FILE argument names: a folder means its kiln.nix (or default.nix).
 pub fn resolve_file(file: Option<&Path>) -> PathBuf {
-    let path = file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("kiln.nix"));
+    let path = file
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("kiln.nix"));
     let path = std::path::absolute(&path).unwrap_or(path);
     if path.is_dir() {
         let kiln = path.join("kiln.nix");
@@ -137,14 +139,21 @@ fn auto_args(ev: &mut Eval, args: &EvalArgs, cwd: &Path) -> EvalResult<Rc<Attrs>
 fn auto_call(ev: &mut Eval, v: Value, auto: &Rc<Attrs>) -> EvalResult<Value> {
     let v = match v {
         Value::Attrs(ref a) if a.get(Symbol::new("__functor")).is_some() => {
-            let f = a.get(Symbol::new("__functor")).expect("checked").value.clone();
+            let f = a
+                .get(Symbol::new("__functor"))
+                .expect("checked")
+                .value
+                .clone();
             let f = ev.force(&f)?;
             ev.apply(f, &[v.clone().thunk()], None)?
         }
         v => v,
     };
     let Value::Lambda(c) = &v else { return Ok(v) };
-    let kiln_lang::ir::Param::Pattern { formals, ellipsis, .. } = &c.lambda.param else {
+    let kiln_lang::ir::Param::Pattern {
+        formals, ellipsis, ..
+    } = &c.lambda.param
+    else {
         return Ok(v);
     };
     let mut entries = Vec::new();

@@ -29,7 +29,11 @@ pub fn run(args: ParseArgs) -> i32 {
             let text = match std::fs::read(&abs) {
                 Ok(t) => t,
                 Err(e) => {
-                    eprintln!("error: cannot read '{}': {}", abs.display(), kiln_lang::load::io_msg(&e));
+                    eprintln!(
+                        "error: cannot read '{}': {}",
+                        abs.display(),
+                        kiln_lang::load::io_msg(&e)
+                    );
                     code = 1;
                     continue;
                 }

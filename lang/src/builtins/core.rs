@@ -166,7 +166,8 @@ fn float_arg(ev: &mut Eval, t: &Thunk, name: &str) -> EvalResult<f64> {
 }
 
 fn float_to_int(f: f64, name: &str) -> EvalResult<Value> {
-    if !f.is_finite() || f >= 9.223372036854775807e18 || f < -9.223372036854775808e18 {
+    // i64::MAX is not exactly representable; 2^63 is the first float that does not fit.
+    if !f.is_finite() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
         return Err(EvalError::new(
             ErrorKind::Arithmetic,
             format!("builtins.{name}: result {f} does not fit in an integer"),
@@ -425,14 +426,16 @@ fn any_all(ev: &mut Eval, a: &[Thunk], want: bool, name: &str) -> EvalResult<Val
         let r = ev.call1(&f, t.clone())?;
         let b = match r {
             Value::Bool(b) => b,
-            other => return Err(crate::eval::type_error(
-                &other,
-                "a Boolean",
-                None,
-                &format!(
+            other => {
+                return Err(crate::eval::type_error(
+                    &other,
+                    "a Boolean",
+                    None,
+                    &format!(
                     "while evaluating the return value of the function passed to builtins.{name}"
                 ),
-            )),
+                ))
+            }
         };
         if b == want {
             return Ok(Value::Bool(want));

@@ -143,18 +143,24 @@ pub fn find_file(ev: &mut Eval, path: &str, span: Span) -> EvalResult<Value> {
         ev.builtin_search_path
             .clone()
             .into_iter()
-            .map(|(prefix, path)| make_attrs(vec![("prefix", Value::string(prefix)), ("path", Value::string(path))]).thunk())
+            .map(|(prefix, path)| {
+                make_attrs(vec![
+                    ("prefix", Value::string(prefix)),
+                    ("path", Value::string(path)),
+                ])
+                .thunk()
+            })
             .collect(),
     ));
     find_in(ev, &list, path)
         .or_else(|e| find_in(ev, &builtin, path).map_err(|_| e))
         .map_err(|e| {
-        let mut e = e;
-        if e.span.is_none() {
-            e.span = Some(span);
-        }
-        e
-    })
+            let mut e = e;
+            if e.span.is_none() {
+                e.span = Some(span);
+            }
+            e
+        })
 }
 
 fn find_in(ev: &mut Eval, list: &Value, path: &str) -> EvalResult<Value> {
@@ -228,19 +234,6 @@ impl Eval {
             other => Err(crate::eval::type_error(
                 &other,
                 "an integer",
-                None,
-                &arg_ctx(n, name),
-            )),
-        }
-    }
-
-    /// Forces a builtin's argument to a Boolean.
-    pub(crate) fn arg_bool(&mut self, t: &Thunk, n: usize, name: &str) -> EvalResult<bool> {
-        match self.force(t)? {
-            Value::Bool(b) => Ok(b),
-            other => Err(crate::eval::type_error(
-                &other,
-                "a Boolean",
                 None,
                 &arg_ctx(n, name),
             )),
