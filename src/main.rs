@@ -1,5 +1,8 @@
 //! The `kiln` command line.
 
-fn main() {
-    println!("kiln: nothing here yet");
+mod cmd;
+mod store;
+
+fn main() -> std::process::ExitCode {
+    cmd::run(clap::Parser::parse())
 }
