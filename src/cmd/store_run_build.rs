@@ -26,11 +26,16 @@ pub struct Args {
 /// `already valid`.
 pub fn run(store: &Store, args: Args) -> anyhow::Result<ExitCode> {
     let path = StorePath::parse(&args.path)?;
-    let candidate_references = args
+    let candidate_references: std::collections::BTreeSet<StorePath> = args
         .refs
         .iter()
         .map(|r| store.parse_path_arg(r))
         .collect::<Result<_, _>>()?;
+    // Inputs stay alive while we build, whatever GC does meanwhile.
+    for input in &candidate_references {
+        store.add_temp_root(input)?;
+        store.info(input)?;
+    }
     let lock = store.lock_path(&path)?;
     if store.is_valid(&path)? {
         store.add_temp_root(&path)?;

@@ -58,14 +58,14 @@ impl Store {
         if guard.is_none() {
             *guard = Some(self.create_temp_roots_file()?);
         }
-        let file = guard.as_mut().expect("just created");
+        let (_, file) = guard.as_mut().expect("just created");
         let gc_lock_path = self.gc_lock_path();
         let _gc = lock::lock_file(&gc_lock_path, LockMode::Shared)?;
         file.write_all(format!("{}\n", path.base_name()).as_bytes())
             .map_err(StoreError::io("write", self.root.join("temproots")))
     }
 
-    fn create_temp_roots_file(&self) -> Result<fs::File> {
+    fn create_temp_roots_file(&self) -> Result<(PathBuf, fs::File)> {
         loop {
             let p = self.root.join("temproots").join(lock::unique_name());
             let file = fs::OpenOptions::new()
@@ -77,7 +77,7 @@ impl Store {
             // GC may have taken it for a dead process's file and deleted it in between.
             use std::os::unix::fs::MetadataExt;
             if file.metadata().map(|m| m.nlink()).unwrap_or(0) > 0 {
-                return Ok(file);
+                return Ok((p, file));
             }
         }
     }

@@ -73,7 +73,18 @@ pub struct Store {
     root: PathBuf,
     db: Mutex<Db>,
     /// This process's temporary-roots file, created on first use and locked while we live.
-    temp_roots: Mutex<Option<fs::File>>,
+    temp_roots: Mutex<Option<(PathBuf, fs::File)>>,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Our temporary roots end with us; GC would also remove the file once we are gone.
+        let slot = self.temp_roots.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let Some((path, file)) = slot.take() {
+            let _ = fs::remove_file(path);
+            drop(file);
+        }
+    }
 }
 
 impl Store {
@@ -315,7 +326,16 @@ impl Store {
             }
             Refs::Exact(_) => RefScanner::new(&BTreeSet::new()),
         };
-        let normalised = tree::normalise(&staged, &scanner)?;
+        let normalised = tree::normalise(&staged, &scanner).map_err(|e| match e {
+            // Name the file as the caller knows it, not inside our private folder.
+            StoreError::UnsupportedFileType { path: p } => StoreError::UnsupportedFileType {
+                path: p
+                    .strip_prefix(&staged)
+                    .map(|rel| output.join(rel))
+                    .unwrap_or(p),
+            },
+            other => other,
+        })?;
         let (content_hash, nar_size) = normalised.node.content_hash();
         if let Some((source, want)) = expected {
             if want != content_hash {

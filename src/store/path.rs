@@ -174,7 +174,12 @@ impl StorePath {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
         };
-        Ok((Self::from_base_name(base)?, tail))
+        let path = Self::from_base_name(base).map_err(|e| match e {
+            PathError::BadShape(_) => PathError::BadShape(s.to_owned()),
+            PathError::BadHash(_) => PathError::BadHash(s.to_owned()),
+            other => other,
+        })?;
+        Ok((path, tail))
     }
 
     /// The 32-character hash part.
@@ -241,7 +246,8 @@ mod tests {
         assert_eq!(p.name(), "hello-1.0");
         assert_eq!(p.to_string(), format!("/kiln/store/{H}-hello-1.0"));
         assert_eq!(StorePath::parse(&format!("{H}-hello-1.0")).unwrap(), p);
-        let (q, rest) = StorePath::from_path_prefix(&format!("/kiln/store/{H}-x/bin/sh")).unwrap();
+        let long = format!("/kiln/store/{H}-x/bin/sh");
+        let (q, rest) = StorePath::from_path_prefix(&long).unwrap();
         assert_eq!((q.name(), rest), ("x", "/bin/sh"));
     }
 
