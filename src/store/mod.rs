@@ -306,7 +306,7 @@ impl Store {
         match fs::rename(output, &staged) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
-                let node = tree::hash_tree(output)?;
+                let node = tree::walk_tree(output)?;
                 tree::copy_tree(&node, &staged)?;
                 let _ = lock::remove_tree(output);
             }

@@ -243,11 +243,15 @@ fn walk_source_inner(
     }
 }
 
+/// Reads a tree as it is (no changes, file hashes not filled in).
+pub fn walk_tree(root: &Path) -> Result<Node> {
+    let meta = fs::symlink_metadata(root).map_err(StoreError::io("stat", root))?;
+    walk_source_inner(root, meta, None, &mut Vec::new())
+}
+
 /// Reads a tree as it is (no changes) into a hashed node: used by verify and `hash_path`.
 pub fn hash_tree(root: &Path) -> Result<Node> {
-    let mut files = Vec::new();
-    let meta = fs::symlink_metadata(root).map_err(StoreError::io("stat", root))?;
-    let mut node = walk_source_inner(root, meta, None, &mut files)?;
+    let mut node = walk_tree(root)?;
     fill_hashes(&mut node, |_| None)?;
     Ok(node)
 }
