@@ -245,6 +245,42 @@ impl Store {
         Ok(out)
     }
 
+    /// The closure of `paths` in dependency order: every path after all its references (self
+    /// references aside), ties broken by path, so images and caches get a deterministic order.
+    pub fn closure_in_dependency_order<'a>(
+        &self,
+        paths: impl IntoIterator<Item = &'a StorePath>,
+    ) -> Result<Vec<StorePath>> {
+        let closure = self.closure(paths)?;
+        let mut refs = std::collections::BTreeMap::new();
+        for p in &closure {
+            let mut r = self.references(p)?;
+            r.remove(p);
+            refs.insert(p.clone(), r);
+        }
+        let mut done = BTreeSet::new();
+        let mut out = Vec::with_capacity(closure.len());
+        for start in &closure {
+            // Iterative post-order DFS: references are emitted before their referrers.
+            let mut stack = vec![(start, false)];
+            while let Some((p, expanded)) = stack.pop() {
+                if expanded {
+                    out.push(p.clone());
+                } else if done.insert(p) {
+                    stack.push((p, true));
+                    stack.extend(
+                        refs[p]
+                            .iter()
+                            .rev()
+                            .filter(|r| !done.contains(*r))
+                            .map(|r| (r, false)),
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Registers an output: takes the path's lock (waiting for another process building it) and
     /// calls [`Store::register_locked`].
     pub fn register(
@@ -421,3 +457,6 @@ impl Store {
         Ok(tree::hash_tree(host)?.content_hash())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -115,8 +115,7 @@ impl Store {
                     use std::os::unix::ffi::OsStrExt;
                     let key = p.as_os_str().as_bytes();
                     let stamp = *stamps.get(key)?;
-                    (stamp.mtime_ns < now_ns - RACY_NS && stamp.ctime_ns < now_ns - RACY_NS)
-                        .then(|| (key.to_vec(), stamp, h))
+                    (stamp.mtime_ns < now_ns - RACY_NS).then(|| (key.to_vec(), stamp, h))
                 })
                 .collect();
             self.db().source_cache_store(&fresh)?;
