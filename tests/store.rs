@@ -284,6 +284,10 @@ fn gc_keeps_roots_closures_and_removes_the_rest() {
         "dry run deletes nothing"
     );
 
+    assert_eq!(
+        env.ok(&["store", "ls", &junk]),
+        format!("{junk_dep}\n{junk}\n")
+    );
     let out = env.ok(&["gc"]);
     assert!(out.contains(&format!("deleted {junk} ")), "{out}");
     assert!(out.contains(&format!("deleted {junk_dep} ")), "{out}");

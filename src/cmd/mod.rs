@@ -46,7 +46,7 @@ pub enum Command {
 pub enum StoreCommand {
     /// Rehash store paths and report corrupt or missing ones (exit 1 if any).
     Verify(store_verify::Args),
-    /// List valid store paths.
+    /// List valid store paths, or the closure of some.
     Ls(store_ls::Args),
     /// Show a store path's metadata: sizes, hashes, references, referrers.
     Info(store_info::Args),
