@@ -317,7 +317,12 @@ fn gc_spares_paths_a_running_kiln_uses() {
     let input = env.ok(&["store", "add-source", "input"]).trim().to_owned();
     let out = fake_path(2, "slow");
     let marker = env.path("started");
-    let script = format!("touch {}; sleep 2; echo {input} > $out", marker.display());
+    let go = env.path("go");
+    let script = format!(
+        "touch {}; while [ ! -e {} ]; do sleep 0.05; done; echo {input} > $out",
+        marker.display(),
+        go.display()
+    );
     let builder = env
         .cmd(&[
             "store",
@@ -340,6 +345,7 @@ fn gc_spares_paths_a_running_kiln_uses() {
     // The builder holds a temporary root on its input and the lock on its output.
     let gc = env.ok(&["gc"]);
     assert!(gc.contains("freed 0 paths"), "{gc}");
+    fs::write(&go, "").unwrap();
     let built = builder.wait_with_output().unwrap();
     assert!(built.status.success());
     assert!(env.ok(&["store", "info", &out]).contains(&input));
