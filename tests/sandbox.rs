@@ -85,7 +85,10 @@ fn kiln(who: As, opts: &[String], argv: &[&str]) -> Output {
             c
         }
     };
-    cmd.args(["sandbox", "exec"]).args(opts).arg("--").args(argv);
+    cmd.args(["sandbox", "exec"])
+        .args(opts)
+        .arg("--")
+        .args(argv);
     cmd.output().expect("run kiln")
 }
 
@@ -137,15 +140,26 @@ fn network_is_loopback_only() {
         let host_port = format!("exec 3<>/dev/tcp/127.0.0.1/{port}");
         // The host's loopback listener is unreachable: lo inside is another interface.
         let out = sh(who, &[], &format!("bash -c '{host_port}'"));
-        assert!(!out.status.success(), "{who:?}: reached the host's 127.0.0.1:{port}");
+        assert!(
+            !out.status.success(),
+            "{who:?}: reached the host's 127.0.0.1:{port}"
+        );
         // No route anywhere else.
         let out = sh(who, &[], "bash -c 'exec 3<>/dev/tcp/1.1.1.1/80'");
         assert!(!out.status.success(), "{who:?}: reached 1.1.1.1:80");
-        let out = sh(who, &[], "cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '");
+        let out = sh(
+            who,
+            &[],
+            "cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '",
+        );
         assert_ok(who, &out);
         assert_eq!(text(&out.stdout), "lo\n", "{who:?}: interfaces");
         // Positive control: the same probe works with the host network.
-        let out = sh(who, &[s("--network"), s("host")], &format!("bash -c '{host_port}'"));
+        let out = sh(
+            who,
+            &[s("--network"), s("host")],
+            &format!("bash -c '{host_port}'"),
+        );
         assert_ok(who, &out);
     }
 }
@@ -179,7 +193,10 @@ fn read_only_binds_cannot_be_written() {
              rm /input/input && exit 15; exit 0",
         );
         assert_ok(who, &out);
-        assert_eq!(fs::read_to_string(dir.path().join("input")).unwrap(), "data");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("input")).unwrap(),
+            "data"
+        );
         assert!(!dir.path().join("new").exists());
     }
 }
@@ -202,8 +219,11 @@ fn setuid_bits_cannot_be_set() {
             assert_eq!(mode & 0o6000, 0, "{who:?}: {name} has mode {mode:o}");
         }
         if have("setfattr") {
-            let out = sh(who, &[s("--rw-bind"), format!("{}:/out", dir.path().display())],
-                "setfattr -n user.kiln -v 1 /out/f && exit 1; exit 0");
+            let out = sh(
+                who,
+                &[s("--rw-bind"), format!("{}:/out", dir.path().display())],
+                "setfattr -n user.kiln -v 1 /out/f && exit 1; exit 0",
+            );
             assert_ok(who, &out);
         }
     }
@@ -236,7 +256,11 @@ fn proc_is_fresh_and_the_command_is_pid_2() {
         assert_eq!(lines[0], "2", "{who:?}: pid of the command");
         let n: u32 = lines[1].parse().unwrap();
         assert!(n <= 4, "{who:?}: {n} processes visible");
-        assert!(lines[2].starts_with("kiln-sandbox"), "{who:?}: pid 1 is {}", lines[2]);
+        assert!(
+            lines[2].starts_with("kiln-sandbox"),
+            "{who:?}: pid 1 is {}",
+            lines[2]
+        );
     }
 }
 
@@ -253,7 +277,14 @@ fn hostname_is_localhost() {
 fn environment_is_exactly_the_given_one() {
     for who in identities() {
         let mut opts = host_root();
-        opts.extend([s("--env"), s("A=1"), s("--env"), s("B=two words"), s("--env"), s("C=")]);
+        opts.extend([
+            s("--env"),
+            s("A=1"),
+            s("--env"),
+            s("B=two words"),
+            s("--env"),
+            s("C="),
+        ]);
         let out = kiln(who, &opts, &["/usr/bin/env"]);
         assert_ok(who, &out);
         assert_eq!(
@@ -270,7 +301,11 @@ fn environment_is_exactly_the_given_one() {
 #[test]
 fn identity_inside_is_the_build_user() {
     for who in identities() {
-        let out = sh(who, &[], "id -u; id -g; id -G; whoami; grep -c . /proc/self/uid_map");
+        let out = sh(
+            who,
+            &[],
+            "id -u; id -g; id -G; whoami; grep -c . /proc/self/uid_map",
+        );
         assert_ok(who, &out);
         assert_eq!(text(&out.stdout), "1000\n1000\n1000\nkiln\n1\n", "{who:?}");
     }
@@ -300,9 +335,17 @@ fn timeout_kills_the_whole_tree() {
             &format!("sleep 1{marker} & sh -c 'sleep 2{marker}' & sleep 3{marker}"),
         );
         let elapsed = start.elapsed();
-        assert_eq!(out.status.code(), Some(124), "{who:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(124),
+            "{who:?}: {}",
+            text(&out.stderr)
+        );
         assert!(text(&out.stderr).contains("timeout"), "{who:?}");
-        assert!(elapsed < Duration::from_secs(3), "{who:?}: took {elapsed:?}");
+        assert!(
+            elapsed < Duration::from_secs(3),
+            "{who:?}: took {elapsed:?}"
+        );
         let left = processes_matching(&marker);
         assert!(left.is_empty(), "{who:?}: survivors {left:?}");
     }
@@ -327,7 +370,10 @@ fn killing_kiln_leaves_no_orphans() {
         let mut child = cmd.args(["sandbox", "exec"]).args(&opts).spawn().unwrap();
         let deadline = Instant::now() + Duration::from_secs(5);
         while processes_matching(&marker).len() < 2 {
-            assert!(Instant::now() < deadline, "{who:?}: container did not start");
+            assert!(
+                Instant::now() < deadline,
+                "{who:?}: container did not start"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         child.kill().unwrap();
@@ -363,7 +409,10 @@ fn fork_bomb_is_contained_by_the_pid_limit() {
         let n: u32 = text(&out.stdout).trim().parse().unwrap();
         // As root the cgroup also counts kiln's helper; the count itself forks nothing.
         assert!(n <= 21, "{who:?}: {n} processes despite --pids-max 20");
-        assert!(n >= 10, "{who:?}: only {n} processes: the probe did not fork");
+        assert!(
+            n >= 10,
+            "{who:?}: only {n} processes: the probe did not fork"
+        );
     }
 }
 
@@ -375,7 +424,13 @@ fn memory_limit_kills_a_hog_as_root() {
     }
     let out = sh(
         As::Me,
-        &[s("--memory-max"), s("67108864"), s("--report"), s("--timeout"), s("30")],
+        &[
+            s("--memory-max"),
+            s("67108864"),
+            s("--report"),
+            s("--timeout"),
+            s("30"),
+        ],
         "head -c 300000000 /dev/zero | tail > /dev/null",
     );
     let stderr = text(&out.stderr);
@@ -383,7 +438,10 @@ fn memory_limit_kills_a_hog_as_root() {
         skip(&format!("no memory cgroup controller: {stderr}"));
         return;
     }
-    assert!(!out.status.success(), "a 300 MB tail survived a 64 MiB limit");
+    assert!(
+        !out.status.success(),
+        "a 300 MB tail survived a 64 MiB limit"
+    );
     assert!(stderr.contains("\"oom_killed\":true"), "{stderr}");
 }
 
@@ -391,7 +449,11 @@ fn memory_limit_kills_a_hog_as_root() {
 fn exit_status_is_forwarded() {
     for who in identities() {
         assert_eq!(sh(who, &[], "exit 7").status.code(), Some(7), "{who:?}");
-        assert_eq!(sh(who, &[], "kill -9 $$").status.code(), Some(137), "{who:?}");
+        assert_eq!(
+            sh(who, &[], "kill -9 $$").status.code(),
+            Some(137),
+            "{who:?}"
+        );
     }
 }
 
@@ -412,7 +474,9 @@ fn missing_command_is_a_clear_error() {
 
 /// A layer folder with one file `/layer-id` and `/only-<id>`.
 fn layer(root: &Path, id: usize) -> std::path::PathBuf {
-    let dir = root.join(format!("layer-with-a-long-name-to-overflow-the-option-page-{id:04}"));
+    let dir = root.join(format!(
+        "layer-with-a-long-name-to-overflow-the-option-page-{id:04}"
+    ));
     fs::create_dir_all(&dir).unwrap();
     fs::write(dir.join("layer-id"), id.to_string()).unwrap();
     fs::write(dir.join(format!("only-{id}")), "").unwrap();
@@ -454,7 +518,11 @@ fn too_many_layers_is_a_clear_error() {
     }
     let out = kiln(As::Me, &opts, &["true"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("merge layers first"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("merge layers first"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -479,7 +547,11 @@ fn store_paths_are_mounted_read_only() {
              touch /kiln/store/aaaa-one/x && exit 9; touch /kiln/store/new && exit 10; exit 0",
         );
         assert_ok(who, &out);
-        assert_eq!(text(&out.stdout), "aaaa-one\nbbbb-two\nbbbb-two\n", "{who:?}");
+        assert_eq!(
+            text(&out.stdout),
+            "aaaa-one\nbbbb-two\nbbbb-two\n",
+            "{who:?}"
+        );
     }
 }
 

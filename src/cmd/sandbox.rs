@@ -67,6 +67,9 @@ pub struct ExecArgs {
     /// Connect the command's stdin to ours instead of /dev/null.
     #[arg(long)]
     stdin: bool,
+    /// Send the command's stdout and stderr to FILE (appending) instead of ours.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
     /// Print the outcome as JSON on stderr.
     #[arg(long)]
     report: bool,
@@ -135,8 +138,18 @@ fn exec(args: ExecArgs) -> Result<ExitCode> {
     } else {
         Stream::Null
     };
-    spec.stdio.stdout = Stream::Inherit;
-    spec.stdio.stderr = Stream::Inherit;
+    if let Some(path) = &args.log {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("open log {}", path.display()))?;
+        spec.stdio.stdout = Stream::File(log.try_clone()?);
+        spec.stdio.stderr = Stream::File(log);
+    } else {
+        spec.stdio.stdout = Stream::Inherit;
+        spec.stdio.stderr = Stream::Inherit;
+    }
 
     let outcome = sandbox::run(&spec)?;
     if args.report {

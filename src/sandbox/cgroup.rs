@@ -98,7 +98,11 @@ impl Group {
                 v2: true,
             };
             for (c, v) in wanted {
-                let file = if c == "memory" { "memory.max" } else { "pids.max" };
+                let file = if c == "memory" {
+                    "memory.max"
+                } else {
+                    "pids.max"
+                };
                 write(&dir.join(file), &v.to_string())?;
             }
             return Ok(Some(group));

@@ -161,17 +161,28 @@ fn read_request(sock: &mut UnixStream) -> std::io::Result<Request> {
 
 /// Writes `/proc/self/{setgroups,uid_map,gid_map}` in the order user_namespaces(7) requires:
 /// `setgroups` must say `deny` before an unprivileged process may write `gid_map`.
-fn write_id_maps(inside_uid: u32, outside_uid: u32, inside_gid: u32, outside_gid: u32) -> Result<(), String> {
+fn write_id_maps(
+    inside_uid: u32,
+    outside_uid: u32,
+    inside_gid: u32,
+    outside_gid: u32,
+) -> Result<(), String> {
     match fs::write("/proc/self/setgroups", "deny") {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             return Err(format!("write /proc/self/setgroups: {e}"))
         }
         _ => {}
     }
-    fs::write("/proc/self/uid_map", format!("{inside_uid} {outside_uid} 1\n"))
-        .ctx(|| "write /proc/self/uid_map".into())?;
-    fs::write("/proc/self/gid_map", format!("{inside_gid} {outside_gid} 1\n"))
-        .ctx(|| "write /proc/self/gid_map".into())
+    fs::write(
+        "/proc/self/uid_map",
+        format!("{inside_uid} {outside_uid} 1\n"),
+    )
+    .ctx(|| "write /proc/self/uid_map".into())?;
+    fs::write(
+        "/proc/self/gid_map",
+        format!("{inside_gid} {outside_gid} 1\n"),
+    )
+    .ctx(|| "write /proc/self/gid_map".into())
 }
 
 /// The helper's work: namespaces, pid 1, supervision.
@@ -310,12 +321,7 @@ fn supervise(
             }
         }
     }
-    loop {
-        match waitpid(pid1, None) {
-            Err(Errno::EINTR) => continue,
-            _ => break,
-        }
-    }
+    while let Err(Errno::EINTR) = waitpid(pid1, None) {}
     Ok(out)
 }
 
@@ -418,7 +424,8 @@ fn command_main(req: &Request, prepared: &Prepared, err_w: OwnedFd) -> ! {
 /// Only returns on failure, with the step that failed.
 fn exec_command(req: &Request, prepared: &Prepared) -> (String, Errno) {
     let spec = &req.spec;
-    let io_errno = |e: std::io::Error| Errno::from_raw(e.raw_os_error().unwrap_or(Errno::EIO as i32));
+    let io_errno =
+        |e: std::io::Error| Errno::from_raw(e.raw_os_error().unwrap_or(Errno::EIO as i32));
     macro_rules! step {
         ($what:expr, $call:expr) => {
             if let Err(e) = $call {
@@ -443,7 +450,10 @@ fn exec_command(req: &Request, prepared: &Prepared) -> (String, Errno) {
         chdir(spec.cwd.as_path())
     );
     umask(Mode::from_bits_truncate(0o022));
-    step!("setrlimit RLIMIT_CORE", setrlimit(Resource::RLIMIT_CORE, 0, 0));
+    step!(
+        "setrlimit RLIMIT_CORE",
+        setrlimit(Resource::RLIMIT_CORE, 0, 0)
+    );
     if let Some(n) = req.rlimit_pids {
         // Counted per user namespace and uid (Linux 5.14+), and this namespace is new: the
         // limit covers exactly the container's processes.
@@ -454,7 +464,10 @@ fn exec_command(req: &Request, prepared: &Prepared) -> (String, Errno) {
     }
     step!("close_range", sys::cloexec_from(3));
     // Set after the unshare above, which may reset it (credentials changed).
-    step!("prctl PR_SET_PDEATHSIG", prctl::set_pdeathsig(Signal::SIGKILL));
+    step!(
+        "prctl PR_SET_PDEATHSIG",
+        prctl::set_pdeathsig(Signal::SIGKILL)
+    );
     step!("prctl PR_SET_NO_NEW_PRIVS", prctl::set_no_new_privs());
     for filter in &prepared.filters {
         if let Err(e) = seccompiler::apply_filter(filter) {

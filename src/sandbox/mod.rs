@@ -128,7 +128,10 @@ impl ContainerSpec {
         }
         for bind in &self.binds {
             if !bind.host.is_absolute() {
-                return bad(format!("bind source {} is not absolute", bind.host.display()));
+                return bad(format!(
+                    "bind source {} is not absolute",
+                    bind.host.display()
+                ));
             }
             check_target(&bind.target)?;
         }
@@ -249,6 +252,7 @@ pub enum ExitStatus {
 
 impl ExitStatus {
     /// Whether the command exited with code 0.
+    #[allow(dead_code)] // for the scheduler (issue 4, item 5)
     pub fn success(self) -> bool {
         self == ExitStatus::Exited(0)
     }
@@ -341,9 +345,11 @@ pub struct Running {
 }
 
 /// Stops a running container from another thread; see [`Running::stop_handle`].
+#[allow(dead_code)] // for the scheduler's Ctrl-C handling (issue 4, item 5)
 #[derive(Debug)]
 pub struct StopHandle(UnixStream);
 
+#[allow(dead_code)] // for the scheduler's Ctrl-C handling (issue 4, item 5)
 impl StopHandle {
     /// Kills every process of the container. [`Running::wait`] then returns with `stopped` set.
     pub fn stop(&self) -> io::Result<()> {
@@ -450,6 +456,7 @@ fn clone_plain(spec: &ContainerSpec) -> ContainerSpec {
 
 impl Running {
     /// A handle that stops the container from another thread.
+    #[allow(dead_code)] // for the scheduler's Ctrl-C handling (issue 4, item 5)
     pub fn stop_handle(&self) -> io::Result<StopHandle> {
         self.sock.try_clone().map(StopHandle)
     }
@@ -465,9 +472,8 @@ impl Running {
         }
         read.map_err(|e| SandboxError::Helper(format!("read the reply: {e}")))?;
         let status = status.map_err(|e| SandboxError::Helper(format!("wait: {e}")))?;
-        let reply: Reply = serde_json::from_slice(&answer).map_err(|_| {
-            SandboxError::Helper(format!("ended ({status}) without a valid reply"))
-        })?;
+        let reply: Reply = serde_json::from_slice(&answer)
+            .map_err(|_| SandboxError::Helper(format!("ended ({status}) without a valid reply")))?;
         match reply {
             Reply::Done(mut outcome) => {
                 outcome.oom_killed |= oom_killed;

@@ -40,8 +40,14 @@ const DEVICES: [&str; 6] = ["null", "zero", "full", "random", "urandom", "tty"];
 enum Kind {
     Proc,
     Dev,
-    Tmpfs { mode: u32 },
-    Bind { host: PathBuf, writable: bool, dir: bool },
+    Tmpfs {
+        mode: u32,
+    },
+    Bind {
+        host: PathBuf,
+        writable: bool,
+        dir: bool,
+    },
 }
 
 /// What the mount point of a target lives on, which decides who creates it.
@@ -87,7 +93,8 @@ impl Plan {
             op("/tmp", Kind::Tmpfs { mode: 0o1777 }),
         ];
         let bind = |host: &Path, target: &Path, writable: bool| -> Result<Op, String> {
-            let meta = fs::metadata(host).map_err(|e| format!("bind source {}: {e}", host.display()))?;
+            let meta =
+                fs::metadata(host).map_err(|e| format!("bind source {}: {e}", host.display()))?;
             Ok(op(
                 target,
                 Kind::Bind {
@@ -126,7 +133,9 @@ impl Plan {
                 });
             ops[i].parent = parent;
         }
-        let etc = spec.generate_etc.then(|| etc_files(spec.uid, spec.gid, &spec.hostname));
+        let etc = spec
+            .generate_etc
+            .then(|| etc_files(spec.uid, spec.gid, &spec.hostname));
         Ok(Plan {
             layers_top_first: spec.layers.iter().rev().cloned().collect(),
             ops,
@@ -224,7 +233,13 @@ fn create_mount_point(path: &Path, dir: bool) -> Result<(), String> {
 /// Builds the root and enters it. Runs in pid 1, in the new namespaces.
 pub(super) fn setup(plan: &Plan) -> Result<(), String> {
     let none = None::<&Path>;
-    do_mount(none, Path::new("/"), None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)?;
+    do_mount(
+        none,
+        Path::new("/"),
+        None,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None,
+    )?;
     let scratch = Path::new(SCRATCH);
     do_mount(
         Some(Path::new("tmpfs")),
@@ -322,9 +337,19 @@ fn apply(op: &Op) -> Result<(), String> {
             Some(&format!("mode={mode:o}")),
         ),
         Kind::Dev => setup_dev(&target),
-        Kind::Bind { host: src, writable, .. } => {
+        Kind::Bind {
+            host: src,
+            writable,
+            ..
+        } => {
             let src = host(src);
-            do_mount(Some(&src), &target, None, MsFlags::MS_BIND | MsFlags::MS_REC, None)?;
+            do_mount(
+                Some(&src),
+                &target,
+                None,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None,
+            )?;
             let mut attrs = sys::MOUNT_ATTR_NOSUID | sys::MOUNT_ATTR_NODEV;
             if !writable {
                 attrs |= sys::MOUNT_ATTR_RDONLY;
@@ -411,7 +436,8 @@ fn mount_overlay(lowers: &[PathBuf], target: &Path) -> Result<(), String> {
     }
     sys::fsconfig_create(&fs).map_err(|e| format!("create overlay: {e}{}", fs_log(&fs)))?;
     let attrs = sys::MOUNT_ATTR_RDONLY | sys::MOUNT_ATTR_NOSUID | sys::MOUNT_ATTR_NODEV;
-    let mnt = sys::fsmount(&fs, attrs).map_err(|e| format!("fsmount overlay: {e}{}", fs_log(&fs)))?;
+    let mnt =
+        sys::fsmount(&fs, attrs).map_err(|e| format!("fsmount overlay: {e}{}", fs_log(&fs)))?;
     sys::move_mount(&mnt, &cpath(target))
         .map_err(|e| format!("move_mount overlay to {}: {e}", target.display()))
 }
@@ -438,7 +464,9 @@ fn fs_log(fs: &std::os::fd::OwnedFd) -> String {
 fn mount_overlay_legacy(lowers: &[PathBuf], target: &Path) -> Result<(), String> {
     let escape = |p: &PathBuf| {
         let s = p.to_string_lossy();
-        s.replace('\\', "\\\\").replace(':', "\\:").replace(',', "\\,")
+        s.replace('\\', "\\\\")
+            .replace(':', "\\:")
+            .replace(',', "\\,")
     };
     let data = format!(
         "lowerdir={}",

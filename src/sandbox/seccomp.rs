@@ -64,8 +64,13 @@ fn xattr_calls() -> Vec<i64> {
 pub(super) fn filters() -> Result<Vec<BpfProgram>, String> {
     let fail = |e: seccompiler::BackendError| format!("compile seccomp filter: {e}");
     let mode_has = |arg: u8, bit: u64| {
-        SeccompCondition::new(arg, SeccompCmpArgLen::Dword, SeccompCmpOp::MaskedEq(bit), bit)
-            .and_then(|c| SeccompRule::new(vec![c]))
+        SeccompCondition::new(
+            arg,
+            SeccompCmpArgLen::Dword,
+            SeccompCmpOp::MaskedEq(bit),
+            bit,
+        )
+        .and_then(|c| SeccompRule::new(vec![c]))
     };
     let mut chmod = BTreeMap::new();
     for (nr, arg) in chmod_calls() {
@@ -84,9 +89,19 @@ pub(super) fn filters() -> Result<Vec<BpfProgram>, String> {
         }
     }
     let compile = |rules, errno: i32| -> Result<BpfProgram, String> {
-        let filter = SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Errno(errno as u32), ARCH)
-            .map_err(|e| format!("seccomp filter: {e}"))?;
-        filter.try_into().map_err(|e: seccompiler::BackendError| format!("compile seccomp filter: {e}"))
+        let filter = SeccompFilter::new(
+            rules,
+            SeccompAction::Allow,
+            SeccompAction::Errno(errno as u32),
+            ARCH,
+        )
+        .map_err(|e| format!("seccomp filter: {e}"))?;
+        filter
+            .try_into()
+            .map_err(|e: seccompiler::BackendError| format!("compile seccomp filter: {e}"))
     };
-    Ok(vec![compile(chmod, libc::EPERM)?, compile(xattr, libc::ENOTSUP)?])
+    Ok(vec![
+        compile(chmod, libc::EPERM)?,
+        compile(xattr, libc::ENOTSUP)?,
+    ])
 }

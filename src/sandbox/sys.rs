@@ -100,8 +100,9 @@ pub fn setdomainname(name: &CStr) -> Result<(), Errno> {
 /// netdevice(7). A fresh network namespace starts with `lo` down.
 pub fn loopback_up() -> Result<(), Errno> {
     // SAFETY: socket(2) takes plain integers.
-    let fd = check(unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) }
-        .into())?;
+    let fd = check(
+        unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) }.into(),
+    )?;
     // SAFETY: `fd` was just returned by socket(2); nothing else owns it.
     let sock = unsafe { OwnedFd::from_raw_fd(fd as RawFd) };
     // SAFETY: `ifreq` is plain old data for which all-zero bytes are a valid value.
@@ -109,7 +110,8 @@ pub fn loopback_up() -> Result<(), Errno> {
     for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
         *dst = *src as libc::c_char;
     }
-    req.ifr_ifru.ifru_flags = (libc::IFF_UP | libc::IFF_LOOPBACK | libc::IFF_RUNNING) as libc::c_short;
+    req.ifr_ifru.ifru_flags =
+        (libc::IFF_UP | libc::IFF_LOOPBACK | libc::IFF_RUNNING) as libc::c_short;
     // SAFETY: SIOCSIFFLAGS reads one `struct ifreq`, which lives across the call.
     check(unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req) }.into()).map(drop)
 }
@@ -181,9 +183,8 @@ pub fn fsconfig_create(fs: &OwnedFd) -> Result<(), Errno> {
 /// fsmount(2): a detached mount of a created filesystem context, with `MOUNT_ATTR_*` flags.
 pub fn fsmount(fs: &OwnedFd, attrs: u64) -> Result<OwnedFd, Errno> {
     // SAFETY: plain integer arguments.
-    let fd = check(unsafe {
-        libc::syscall(libc::SYS_fsmount, fs.as_raw_fd(), FSMOUNT_CLOEXEC, attrs)
-    })?;
+    let fd =
+        check(unsafe { libc::syscall(libc::SYS_fsmount, fs.as_raw_fd(), FSMOUNT_CLOEXEC, attrs) })?;
     // SAFETY: the kernel just returned this new descriptor to us.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
