@@ -7,6 +7,9 @@
 #   KILN=path/to/kiln benches/sandbox-start.sh
 #
 # Goal (issue 4): kiln median <= 3 ms and <= 0.7x bwrap.
+# `kiln` is the path every caller of `sandbox::run` takes (kiln re-executes itself as the
+# helper); `kiln-direct` (--direct) makes the single-threaded CLI the helper, which is what a
+# pre-forked helper would cost per container.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -55,6 +58,7 @@ bench() { # label prefix...
     local json=$OUT/$label.json
     hyperfine -N --warmup 10 --runs "$RUNS" --export-json "$json" \
         -n kiln "$* $KILN sandbox exec --layer $ROOT -- /bin/true" \
+        -n kiln-direct "$* $KILN sandbox exec --direct --layer $ROOT -- /bin/true" \
         -n bwrap "$* bwrap --unshare-all --ro-bind $ROOT / --proc /proc --dev /dev --tmpfs /tmp /bin/true" \
         -n unshare "$* unshare -Urmpfn --mount-proc /bin/true" >/dev/null
     python3 - "$json" "$label" <<'EOF'
@@ -63,11 +67,12 @@ data = json.load(open(sys.argv[1]))["results"]
 med = {r["command"]: statistics.median(r["times"]) * 1000 for r in data}
 mins = {r["command"]: min(r["times"]) * 1000 for r in data}
 print(f"## {sys.argv[2]}")
-print(f"{'runtime':10} {'median ms':>10} {'min ms':>8} {'kiln/x':>8}")
-for name in ("kiln", "bwrap", "unshare"):
-    print(f"{name:10} {med[name]:10.2f} {mins[name]:8.2f} {med['kiln'] / med[name]:8.2f}")
-ok = med["kiln"] <= 3.0 and med["kiln"] <= 0.7 * med["bwrap"]
-print(f"goal (kiln <= 3 ms and <= 0.7x bwrap): {'met' if ok else 'NOT met'}")
+print(f"{'runtime':12} {'median ms':>10} {'min ms':>8} {'/ bwrap':>8}")
+for name in ("kiln", "kiln-direct", "bwrap", "unshare"):
+    print(f"{name:12} {med[name]:10.2f} {mins[name]:8.2f} {med[name] / med['bwrap']:8.2f}")
+for name in ("kiln", "kiln-direct"):
+    ok = med[name] <= 3.0 and med[name] <= 0.7 * med["bwrap"]
+    print(f"goal for {name} (<= 3 ms and <= 0.7x bwrap): {'met' if ok else 'NOT met'}")
 EOF
 }
 

@@ -142,7 +142,7 @@ fn helper_main() -> ! {
     {
         std::process::exit(1);
     }
-    let reply = match contain(&request, &sock) {
+    let reply = match contain(&request, Some(&sock)) {
         Ok(outcome) => outcome,
         Err(msg) => Reply::Setup(msg),
     };
@@ -185,8 +185,9 @@ fn write_id_maps(
     .ctx(|| "write /proc/self/gid_map".into())
 }
 
-/// The helper's work: namespaces, pid 1, supervision.
-fn contain(req: &Request, sock: &UnixStream) -> Result<Reply, String> {
+/// The helper's work: namespaces, pid 1, supervision. `sock` is the caller's socket, on which
+/// it may ask to stop the container; without one (in-process use) the container runs to its end.
+pub(super) fn contain(req: &Request, sock: Option<&UnixStream>) -> Result<Reply, String> {
     let start = Instant::now();
     let spec = &req.spec;
     let prepared = Prepared::new(req)?;
@@ -205,6 +206,7 @@ fn contain(req: &Request, sock: &UnixStream) -> Result<Reply, String> {
         flags |= CloneFlags::CLONE_NEWNET;
     }
     // unshare(2): the new user namespace owns the others, and we hold all capabilities in it.
+    // EINVAL here means the process has several threads.
     unshare(flags).ctx(|| format!("unshare({flags:?})"))?;
     // Map the caller to uid/gid 0 of the outer namespace, which builds the container. The
     // command then enters a nested namespace mapping 0 to the build user (see `command`).
@@ -264,7 +266,7 @@ struct Supervised {
 fn supervise(
     pid1: Pid,
     status_r: OwnedFd,
-    sock: &UnixStream,
+    sock: Option<&UnixStream>,
     timeout: Option<Duration>,
 ) -> Result<Supervised, String> {
     let deadline = timeout.map(|t| Instant::now() + t);
@@ -289,7 +291,7 @@ fn supervise(
             wait = PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX);
         }
         let mut fds = vec![PollFd::new(status.as_fd(), PollFlags::POLLIN)];
-        if !killed {
+        if let (Some(sock), false) = (sock, killed) {
             fds.push(PollFd::new(sock.as_fd(), PollFlags::POLLIN));
         }
         match poll(&mut fds, wait) {
@@ -304,7 +306,7 @@ fn supervise(
         if sock_ready {
             // A stop byte, or EOF because the caller dropped its handle or died.
             let mut byte = [0u8; 1];
-            let n = (&*sock).read(&mut byte).unwrap_or(0);
+            let n = sock.map_or(Ok(0), |mut s| s.read(&mut byte)).unwrap_or(0);
             if n == 0 || byte[0] == STOP {
                 let _ = kill(pid1, Signal::SIGKILL);
                 out.stopped = true;

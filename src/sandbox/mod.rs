@@ -474,19 +474,10 @@ impl Running {
         let status = status.map_err(|e| SandboxError::Helper(format!("wait: {e}")))?;
         let reply: Reply = serde_json::from_slice(&answer)
             .map_err(|_| SandboxError::Helper(format!("ended ({status}) without a valid reply")))?;
-        match reply {
-            Reply::Done(mut outcome) => {
-                outcome.oom_killed |= oom_killed;
-                outcome.limits_enforced = self.limits_enforced;
-                Ok(outcome)
-            }
-            Reply::Setup(msg) => Err(SandboxError::Setup(msg)),
-            Reply::Exec { what, errno } => Err(SandboxError::Exec {
-                argv0: std::mem::take(&mut self.argv0),
-                what,
-                errno: nix::errno::Errno::from_raw(errno),
-            }),
-        }
+        let mut outcome = reply.into_result(std::mem::take(&mut self.argv0))?;
+        outcome.oom_killed |= oom_killed;
+        outcome.limits_enforced = self.limits_enforced;
+        Ok(outcome)
     }
 }
 
@@ -498,6 +489,61 @@ impl Drop for Running {
         let _ = self.helper.wait();
         if let Some(group) = self.cgroup.take() {
             group.remove();
+        }
+    }
+}
+
+/// Runs a container to completion from this very process, skipping the helper's re-exec (about
+/// 1 ms): the process itself becomes the helper and enters the new user namespace. Only for
+/// single-threaded callers that end afterwards, such as `kiln sandbox exec`; a multi-threaded
+/// caller gets an `unshare` error (EINVAL). The command's streams are set up by dup2(2) on this
+/// process's own 0, 1 and 2. Specs with cgroup limits go through [`run`] instead.
+pub fn run_in_this_process(spec: &ContainerSpec) -> Result<Outcome, SandboxError> {
+    spec.validate()?;
+    if spec.limits.memory.is_some() || spec.limits.pids.is_some() {
+        return run(spec);
+    }
+    let dup = |stream: &Stream, fd: i32| -> Result<(), SandboxError> {
+        let file = match stream {
+            Stream::Inherit => return Ok(()),
+            Stream::Null => File::options()
+                .read(fd == 0)
+                .write(fd != 0)
+                .open("/dev/null")
+                .map_err(SandboxError::Spawn)?,
+            Stream::File(f) => f.try_clone().map_err(SandboxError::Spawn)?,
+        };
+        let done = match fd {
+            0 => nix::unistd::dup2_stdin(&file),
+            1 => nix::unistd::dup2_stdout(&file),
+            _ => nix::unistd::dup2_stderr(&file),
+        };
+        done.map_err(|e| SandboxError::Spawn(e.into()))
+    };
+    dup(&spec.stdio.stdin, 0)?;
+    dup(&spec.stdio.stdout, 1)?;
+    dup(&spec.stdio.stderr, 2)?;
+    let request = Request {
+        parent_pid: std::process::id(),
+        rlimit_pids: None,
+        spec: clone_plain(spec),
+    };
+    match helper::contain(&request, None) {
+        Ok(reply) => reply.into_result(spec.argv[0].clone()),
+        Err(msg) => Err(SandboxError::Setup(msg)),
+    }
+}
+
+impl Reply {
+    fn into_result(self, argv0: String) -> Result<Outcome, SandboxError> {
+        match self {
+            Reply::Done(outcome) => Ok(outcome),
+            Reply::Setup(msg) => Err(SandboxError::Setup(msg)),
+            Reply::Exec { what, errno } => Err(SandboxError::Exec {
+                argv0,
+                what,
+                errno: nix::errno::Errno::from_raw(errno),
+            }),
         }
     }
 }
