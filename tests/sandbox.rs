@@ -218,14 +218,33 @@ fn setuid_bits_cannot_be_set() {
             let mode = fs::metadata(dir.path().join(name)).unwrap().mode();
             assert_eq!(mode & 0o6000, 0, "{who:?}: {name} has mode {mode:o}");
         }
-        if have("setfattr") {
-            let out = sh(
-                who,
-                &[s("--rw-bind"), format!("{}:/out", dir.path().display())],
-                "setfattr -n user.kiln -v 1 /out/f && exit 1; exit 0",
-            );
-            assert_ok(who, &out);
-        }
+    }
+}
+
+#[test]
+fn extended_attributes_are_unsupported() {
+    if !have("python3") {
+        skip("python3 is missing (its os.setxattr probes the filter)");
+        return;
+    }
+    for who in identities() {
+        let dir = tempdir(who);
+        fs::write(
+            dir.path().join("probe.py"),
+            "import errno, os\n\
+             calls = [lambda: os.setxattr('/out/probe.py', 'user.kiln', b'1'),\n\
+                      lambda: os.listxattr('/out/probe.py')]\n\
+             for call in calls:\n\
+             \x20   try:\n\
+             \x20       call()\n\
+             \x20       raise SystemExit('xattr call allowed')\n\
+             \x20   except OSError as e:\n\
+             \x20       assert e.errno == errno.ENOTSUP, e\n",
+        )
+        .unwrap();
+        let bind = format!("{}:/out", dir.path().display());
+        let out = sh(who, &[s("--rw-bind"), bind], "python3 /out/probe.py");
+        assert_ok(who, &out);
     }
 }
 
@@ -579,5 +598,38 @@ fn writable_binds_and_tmp_work() {
         let owner = fs::metadata(&written).unwrap().uid();
         let expected = if who == As::Nobody { NOBODY } else { 0 };
         assert_eq!(owner, expected, "{who:?}: output owned by the caller");
+    }
+}
+
+#[test]
+fn direct_mode_and_root_inside() {
+    for who in identities() {
+        let mut opts = host_root();
+        opts.push(s("--direct"));
+        let out = kiln(
+            who,
+            &opts,
+            &[
+                "sh",
+                "-c",
+                "echo $$; id -u; uname -n; mount -t tmpfs none /tmp && exit 9; exit 0",
+            ],
+        );
+        assert_ok(who, &out);
+        assert_eq!(text(&out.stdout), "2\n1000\nlocalhost\n", "{who:?}");
+        // uid 0 inside: root of the container, which may mount inside it, but nothing more.
+        let mut opts = host_root();
+        opts.extend([s("--uid"), s("0"), s("--gid"), s("0")]);
+        let out = kiln(
+            who,
+            &opts,
+            &[
+                "sh",
+                "-c",
+                "id -u; mount -t tmpfs none /tmp && touch /tmp/x && ls /tmp",
+            ],
+        );
+        assert_ok(who, &out);
+        assert_eq!(text(&out.stdout), "0\nx\n", "{who:?}");
     }
 }
