@@ -2,6 +2,7 @@
 
 mod cmd;
 mod eval_host;
+mod plan;
 mod session;
 mod stdlib;
 mod store;
