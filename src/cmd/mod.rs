@@ -12,6 +12,7 @@ pub mod eval;
 mod gc;
 pub mod parse;
 pub mod plan;
+mod sandbox;
 mod store_add_root;
 mod store_add_source;
 mod store_add_text;
@@ -48,6 +49,9 @@ pub enum Command {
     Store(StoreCommand),
     /// Delete store paths that no root keeps alive.
     Gc(gc::Args),
+    /// Development and test tools for the container runtime.
+    #[command(hide = true, subcommand)]
+    Sandbox(sandbox::SandboxCommand),
 }
 
 /// `kiln store ...`
@@ -109,10 +113,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             StoreCommand::AddRoot(a) => store_add_root::run(&open()?, a),
         },
         Command::Gc(a) => gc::run(&open()?, a),
+        Command::Sandbox(cmd) => sandbox::run(cmd),
     }
 }
 
-/// Converts a small integer exit status into an [`ExitCode`].
+/// An exit code from the language commands, which print their own errors.
 fn exit_code(code: i32) -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
