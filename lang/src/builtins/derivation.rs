@@ -262,13 +262,15 @@ fn derivation_strict(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
                 match v {
                     Value::Null => {}
                     Value::Int(n) if n > 0 => rec.timeout = Some(n as u64),
-                    _ => return Err(err_at(
-                        ErrorKind::Type,
-                        format!(
+                    _ => {
+                        return Err(err_at(
+                            ErrorKind::Type,
+                            format!(
                             "'timeout' of derivation '{name}' must be a positive integer (seconds)"
                         ),
-                        attr.pos,
-                    )),
+                            attr.pos,
+                        ))
+                    }
                 }
                 continue;
             }
