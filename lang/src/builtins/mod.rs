@@ -15,6 +15,9 @@ use crate::symbol::Symbol;
 use crate::value::{Attr, Attrs, NixString, PrimOp, PrimOpFn, Thunk, Value};
 
 mod core;
+mod derivation;
+
+pub use derivation::placeholder_for;
 
 /// A table of builtins: name, number of arguments, implementation.
 pub(crate) type PrimOpTable = &'static [(&'static str, usize, PrimOpFn)];
@@ -44,7 +47,7 @@ const GLOBAL_NAMES: &[&str] = &[
 
 /// Puts every builtin and constant into the evaluator's global scope.
 pub fn install(ev: &mut Eval) {
-    let tables: &[PrimOpTable] = &[core::PRIMOPS];
+    let tables: &[PrimOpTable] = &[core::PRIMOPS, derivation::PRIMOPS];
     let mut entries: Vec<Attr> = Vec::new();
     for table in tables {
         for (name, arity, func) in table.iter() {
@@ -68,6 +71,14 @@ pub fn install(ev: &mut Eval) {
     for (name, v) in constants {
         add(ev, &mut entries, name, v);
     }
+    // `derivation` is written in the language; it is compiled once the
+    // builtins it uses exist, and put into the set through this thunk.
+    let drv = Thunk::ready(Value::Null);
+    entries.push(Attr {
+        name: Symbol::new("derivation"),
+        value: drv.clone(),
+        pos: None,
+    });
     // `builtins` contains itself; a thunk makes the cycle possible.
     let me = Thunk::ready(Value::Null);
     entries.push(Attr {
@@ -78,6 +89,7 @@ pub fn install(ev: &mut Eval) {
     let attrs = Value::Attrs(Rc::new(Attrs::from_entries(entries)));
     *me.0.borrow_mut() = crate::value::ThunkState::Done(attrs.clone());
     ev.globals.insert(Symbol::new("builtins"), attrs);
+    derivation::install_derivation(ev, &drv);
 }
 
 fn add(ev: &mut Eval, entries: &mut Vec<Attr>, name: &str, v: Value) {
