@@ -1,5 +1,6 @@
 //! The `kiln` command line.
 
+mod build;
 mod cmd;
 mod eval_host;
 mod plan;

@@ -8,8 +8,10 @@ use clap::{Parser, Subcommand};
 
 use crate::store::Store;
 
+mod build;
 pub mod eval;
 mod gc;
+mod log;
 pub mod parse;
 pub mod plan;
 mod sandbox;
@@ -47,6 +49,10 @@ pub enum Command {
     /// Inspect and check the store.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Build what a file's derivations need and link the results.
+    Build(build::Args),
+    /// Print the build log of a store path.
+    Log(log::Args),
     /// Delete store paths that no root keeps alive.
     Gc(gc::Args),
     /// Development and test tools for the container runtime.
@@ -113,6 +119,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             StoreCommand::AddRoot(a) => store_add_root::run(&open()?, a),
         },
         Command::Gc(a) => gc::run(&open()?, a),
+        Command::Build(a) => build::run(a, store_root),
+        Command::Log(a) => log::run(&open()?, a),
         Command::Sandbox(cmd) => sandbox::run(cmd),
     }
 }

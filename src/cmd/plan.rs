@@ -348,3 +348,22 @@ fn render_json(plan: &Plan, roots: &[Root], store: Option<&Store>) -> String {
     s.push('\n');
     s
 }
+
+/// The derivations a file (or its `-A` attributes) asks for, for `kiln build`: (attribute path,
+/// `drvPath`, output name), found exactly as `kiln plan` finds them.
+pub(crate) fn roots(
+    ev: &mut Eval,
+    file: Option<PathBuf>,
+    attr: Vec<String>,
+) -> EvalResult<Vec<(String, String, String)>> {
+    let args = PlanArgs {
+        file,
+        attr,
+        json: false,
+        include: Vec::new(),
+    };
+    Ok(evaluate(ev, &args)?
+        .into_iter()
+        .map(|r| (r.attr, r.drv_path, r.output))
+        .collect())
+}
