@@ -70,7 +70,10 @@ impl Tee {
                 let _ = file.flush();
                 tail
             })?;
-        Ok((Tee { thread }, File::from(std::os::fd::OwnedFd::from(writer))))
+        Ok((
+            Tee { thread },
+            File::from(std::os::fd::OwnedFd::from(writer)),
+        ))
     }
 
     /// Waits for the container's end of the pipe to close; returns the last lines.

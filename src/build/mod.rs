@@ -188,9 +188,8 @@ impl BuildError {
     /// The last log lines and log file, for errors that have them.
     pub fn log_tail(&self) -> Option<(&[String], &PathBuf)> {
         match self {
-            BuildError::Failed { log_tail, log, .. } | BuildError::TimedOut { log_tail, log, .. } => {
-                Some((log_tail, log))
-            }
+            BuildError::Failed { log_tail, log, .. }
+            | BuildError::TimedOut { log_tail, log, .. } => Some((log_tail, log)),
             _ => None,
         }
     }

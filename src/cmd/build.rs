@@ -77,7 +77,8 @@ pub fn run(args: Args, store_flag: Option<PathBuf>) -> anyhow::Result<ExitCode> 
     let search = SearchPathArgs {
         include: args.include.clone(),
     };
-    let evaluated = crate::session::with_big_stack(move || evaluate(file, attrs, search, store_flag));
+    let evaluated =
+        crate::session::with_big_stack(move || evaluate(file, attrs, search, store_flag));
     let Some(Evaluated {
         steps,
         roots,
@@ -130,7 +131,12 @@ pub fn run(args: Args, store_flag: Option<PathBuf>) -> anyhow::Result<ExitCode> 
         anyhow::bail!(
             "build failed: {n} step{} failed{}",
             if n == 1 { "" } else { "s" },
-            if args.check && report.errors.iter().any(|e| matches!(e, build::BuildError::NotReproducible { .. })) {
+            if args.check
+                && report
+                    .errors
+                    .iter()
+                    .any(|e| matches!(e, build::BuildError::NotReproducible { .. }))
+            {
                 " (not reproducible)"
             } else {
                 ""
@@ -214,7 +220,11 @@ fn evaluate(
         });
     }
     let hashes: Vec<String> = roots.iter().map(|r| r.step.clone()).collect();
-    let steps: Vec<Step> = plan.closure_in_order(&hashes).into_iter().cloned().collect();
+    let steps: Vec<Step> = plan
+        .closure_in_order(&hashes)
+        .into_iter()
+        .cloned()
+        .collect();
     // Our own handle on the store; the evaluation's ends with this thread, so the sources it
     // imported become our temporary roots first.
     let eval_store = state.store().map_err(anyhow::Error::msg)?;
