@@ -252,10 +252,10 @@ pub fn fixed_output(
 /// The order to register a step's outputs in: an output that mentions a sibling's hash goes
 /// after it (the store refuses references to paths that are not valid yet). Declared order
 /// otherwise; a cycle keeps the declared order and fails at registration with a clear error.
-pub fn registration_order<'a>(
-    outputs: &'a [(String, StorePath)],
+pub fn registration_order(
+    outputs: &[(String, StorePath)],
     host: impl Fn(&StorePath) -> PathBuf,
-) -> Vec<&'a StorePath> {
+) -> Vec<&StorePath> {
     let paths: Vec<&StorePath> = outputs.iter().map(|(_, p)| p).collect();
     if paths.len() < 2 {
         return paths;
