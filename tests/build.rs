@@ -341,3 +341,26 @@ fn keep_going_builds_what_does_not_depend_on_the_failure() {
     let ls = p.store_ls();
     assert!(ls.contains("-good"), "{ls}");
 }
+
+#[test]
+fn fixed_outputs_are_verified_and_several_outputs_are_registered_in_order() {
+    // sha256("hello\n")
+    let sha = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";
+    let p = Project::new(&format!(
+        r#"{{
+  good = mk {{ name = "fo"; script = "echo hello > $out"; outputHashAlgo = "sha256"; outputHash = "{sha}"; }};
+  bad = mk {{ name = "fo-bad"; script = "echo hallo > $out"; outputHashAlgo = "sha256"; outputHash = "{sha}"; }};
+  multi = mk {{ name = "multi"; outputs = [ "out" "dev" ]; script = "mkdir $out $dev; echo $dev > $out/ref; echo lib > $dev/lib"; }};
+}}"#
+    ));
+    assert_ok(&p.build(&["-A", "good", "-A", "multi"]));
+    assert_eq!(
+        fs::read_to_string(p.path().join("result")).unwrap(),
+        "hello\n"
+    );
+    let dev = fs::read_to_string(p.path().join("result-2/ref")).unwrap();
+    assert!(dev.trim().ends_with("-multi-dev"), "{dev}");
+    let out = p.build(&["-A", "bad"]);
+    assert_fails(&out, &["step fo-bad: fixed output", "but 5891b5b5"]);
+    assert!(!p.store_ls().contains("fo-bad"));
+}

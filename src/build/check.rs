@@ -268,7 +268,7 @@ pub fn registration_order(
             let text = tree_bytes(&host(p));
             (0..paths.len())
                 .filter(|&j| j != i)
-                .filter(|&j| contains(&text, paths[j].hash_part().as_bytes()))
+                .filter(|&j| mentions(&text, paths[j].base_name().as_bytes()))
                 .collect()
         })
         .collect();
@@ -311,8 +311,15 @@ fn tree_bytes(root: &Path) -> Vec<u8> {
     out
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+/// Whether `haystack` holds the store base name `base` as a whole name: siblings share their
+/// hash part (`<hash>-x` and `<hash>-x-dev`), so the hash alone does not tell them apart.
+fn mentions(haystack: &[u8], base: &[u8]) -> bool {
+    let name_byte = |b: u8| b.is_ascii_alphanumeric() || b"+-._?=".contains(&b);
+    !base.is_empty()
+        && haystack
+            .windows(base.len())
+            .enumerate()
+            .any(|(i, w)| w == base && haystack.get(i + base.len()).is_none_or(|b| !name_byte(*b)))
 }
 
 #[cfg(test)]
@@ -342,5 +349,12 @@ mod tests {
         assert!(report.contains("-two\n    +TWO"), "{report}");
         assert!(err.to_string().contains("not reproducible"));
         assert!(compare("x", &p, &a, &a, want.to_hex().as_str()).is_ok());
+    }
+
+    #[test]
+    fn siblings_are_told_apart_by_whole_name() {
+        assert!(mentions(b"/kiln/store/h-x-dev/lib", b"h-x-dev"));
+        assert!(!mentions(b"/kiln/store/h-x-dev/lib", b"h-x"));
+        assert!(mentions(b"/kiln/store/h-x", b"h-x"));
     }
 }

@@ -90,6 +90,8 @@ pub(super) fn run(
     // The store's protocol: locks (sorted, so two kilns never deadlock), then validity.
     let mut sorted: Vec<&StorePath> = outputs.iter().map(|(_, p)| p).collect();
     sorted.sort();
+    // Outputs of one step share their hash part, and locks are per hash part: one lock each.
+    sorted.dedup_by(|a, b| a.hash_part() == b.hash_part());
     let mut locks = Vec::new();
     if !is_check {
         for p in sorted {
@@ -105,6 +107,7 @@ pub(super) fn run(
 
     let tmp = store.temp_dir().map_err(|e| ctx.store(e))?;
     let result = build_in(&ctx, &tmp, &closure, &layers, &outputs, is_check);
+    let mut locks = Some(locks);
     let result = result.and_then(|()| {
         if is_check {
             for (_, p) in &outputs {
@@ -119,7 +122,13 @@ pub(super) fn run(
             }
             Ok(StepState::Checked)
         } else {
-            register(&ctx, &locks, &tmp, &closure, &outputs)?;
+            register(
+                &ctx,
+                locks.take().unwrap_or_default(),
+                &tmp,
+                &closure,
+                &outputs,
+            )?;
             Ok(StepState::Built)
         }
     });
@@ -394,7 +403,7 @@ fn closure_in_input_order<'a>(step: &Step, closure: &'a BTreeSet<StorePath>) -> 
 /// Outputs that refer to a sibling go after it.
 fn register(
     ctx: &Ctx,
-    locks: &[crate::store::PathLock],
+    locks: Vec<crate::store::PathLock>,
     tmp: &StoreTempDir,
     closure: &BTreeSet<StorePath>,
     outputs: &[(String, StorePath)],
@@ -405,21 +414,28 @@ fn register(
     }
     let mut candidates = closure.clone();
     candidates.extend(outputs.iter().map(|(_, p)| p.clone()));
-    let order = check::registration_order(outputs, |p| built_path(tmp, p));
-    for p in order {
+    let info = || RegisterInfo {
+        step_hash: Some(ctx.step.hash.clone()),
+        candidate_references: candidates.clone(),
+    };
+    if let [(_, p)] = outputs {
         let lock = locks
             .iter()
             .find(|l| l.path() == p)
-            .expect("every output is locked");
+            .expect("output is locked");
         store
-            .register_locked(
-                lock,
-                &built_path(tmp, p),
-                RegisterInfo {
-                    step_hash: Some(ctx.step.hash.clone()),
-                    candidate_references: candidates.clone(),
-                },
-            )
+            .register_locked(lock, &built_path(tmp, p), info())
+            .map_err(|e| ctx.store(e))?;
+        return Ok(());
+    }
+    // Several outputs share one lock file, but a `PathLock` registers only the path it was
+    // taken for: release ours and let `register` lock each path in turn. Another kiln may start
+    // the same step meanwhile; it then finds the outputs valid or registers identical ones.
+    let order = check::registration_order(outputs, |p| built_path(tmp, p));
+    drop(locks);
+    for p in order {
+        store
+            .register(&built_path(tmp, p), p, info())
             .map_err(|e| ctx.store(e))?;
     }
     Ok(())
