@@ -117,7 +117,7 @@ fn auto_args(ev: &mut Eval, args: &EvalArgs, cwd: &Path) -> EvalResult<Rc<Attrs>
         let expr = ev
             .compile(&pair[1], "«arg»", cwd, &[])
             .map_err(kiln_lang::load::first_error)?;
-        let env = kiln_lang::value::Env::new(Vec::new(), None);
+        let env = kiln_lang::value::Env::new(Default::default(), None);
         entries.push(Attr {
             name: Symbol::new(&pair[0]),
             value: Thunk::pending(expr, env),
