@@ -492,21 +492,23 @@ impl KeySet {
         Ok(self.hashed.insert(hk))
     }
 
-    /// Binary insertion into the sorted list of non-hashable keys.
+    /// Binary insertion into the sorted list of non-hashable keys, asking
+    /// the questions `std::set::insert` asks: `new < old` on the way down,
+    /// then `predecessor < new`.
     fn add_sorted(&mut self, ev: &mut Eval, key: Value) -> EvalResult<bool> {
         let (mut lo, mut hi) = (0, self.lists.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
             let probe = self.lists[mid].clone();
-            if compare_lt(ev, &probe, &key)? {
-                lo = mid + 1;
-            } else {
+            if compare_lt(ev, &key, &probe)? {
                 hi = mid;
+            } else {
+                lo = mid + 1;
             }
         }
-        if lo < self.lists.len() {
-            let probe = self.lists[lo].clone();
-            if !compare_lt(ev, &key, &probe)? {
+        if lo > 0 {
+            let pred = self.lists[lo - 1].clone();
+            if !compare_lt(ev, &pred, &key)? {
                 return Ok(false);
             }
         }

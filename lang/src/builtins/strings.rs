@@ -114,7 +114,7 @@ fn replace_strings(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
     if from.len() != to.len() {
         return Err(EvalError::new(
             ErrorKind::Other,
-            "'from' and 'to' arguments passed to builtins.replaceStrings have different lengths",
+            "'from' and 'to' arguments to 'replaceStrings' have different lengths",
         ));
     }
     let mut pats = Vec::with_capacity(from.len());
@@ -258,7 +258,7 @@ fn hash_string(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
     let algo: crate::hash::HashAlgo = text(&algo).parse().map_err(|_| {
         EvalError::new(
             ErrorKind::Other,
-            format!("unknown hash type '{}'", algo.lossy()),
+            format!("unknown hash algorithm '{}'", algo.lossy()),
         )
     })?;
     let s = ev.arg_str(&a[1], 1, "hashString")?;
