@@ -21,8 +21,10 @@ pub(crate) const PRIMOPS: PrimOpTable = &[
     ("getContext", 1, get_context),
     ("hasContext", 1, has_context),
     ("hashString", 2, hash_string),
+    ("match", 2, match_),
     ("parseDrvName", 1, parse_drv_name),
     ("replaceStrings", 3, replace_strings),
+    ("split", 2, split),
     ("splitVersion", 1, split_version),
     ("toPath", 1, to_path),
     (
@@ -291,6 +293,61 @@ fn parse_drv_name(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
         ("name", Value::string(name)),
         ("version", Value::string(version)),
     ]))
+}
+
+// ---- regular expressions ----
+
+/// The compiled first argument of `match` or `split`.
+fn arg_regex(ev: &mut Eval, t: &Thunk, name: &str) -> EvalResult<Rc<crate::regex::PosixRegex>> {
+    let pat = arg_str_no_ctx(ev, t, 0, name)?;
+    ev.regex_cache
+        .get(&text(&pat))
+        .map_err(|e| EvalError::new(ErrorKind::Other, e.to_string()))
+}
+
+/// The groups of a match as strings without context, `null` for those
+/// that did not take part.
+fn groups(hay: &[u8], spans: &[Option<(usize, usize)>]) -> Value {
+    Value::List(Rc::new(
+        spans
+            .iter()
+            .map(|g| match g {
+                Some((s, e)) => Value::string(&hay[*s..*e]).thunk(),
+                None => Value::Null.thunk(),
+            })
+            .collect(),
+    ))
+}
+
+fn match_(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
+    let re = arg_regex(ev, &a[0], "match")?;
+    let s = ev.arg_str(&a[1], 1, "match")?;
+    Ok(match re.match_full(&s.bytes) {
+        Some(spans) => groups(&s.bytes, &spans),
+        None => Value::Null,
+    })
+}
+
+fn split(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
+    let re = arg_regex(ev, &a[0], "split")?;
+    let v = ev.force(&a[1])?;
+    let s = ev.arg_str(&a[1], 1, "split")?;
+    let matches = re.find_all(&s.bytes);
+    if matches.is_empty() {
+        // Nix returns the argument itself, context and all.
+        return Ok(Value::List(Rc::new(vec![v.thunk()])));
+    }
+    let hay = &s.bytes;
+    let mut out = Vec::with_capacity(2 * matches.len() + 1);
+    let mut prev_end = 0;
+    for spans in &matches {
+        let (start, end) = spans[0].expect("a match spans its whole match");
+        out.push(Value::string(&hay[prev_end..start]).thunk());
+        out.push(groups(hay, &spans[1..]).thunk());
+        prev_end = end;
+    }
+    out.push(Value::string(&hay[prev_end..]).thunk());
+    Ok(Value::List(Rc::new(out)))
 }
 
 // ---- context ----
