@@ -575,3 +575,118 @@ fn generic_closure(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
     }
     Ok(Value::List(Rc::new(res)))
 }
+
+// Expectations are Nix 2.8's output for the same expressions.
+#[cfg(test)]
+mod tests {
+    use super::super::strings::testing::{eval, eval_traced};
+
+    #[test]
+    fn sort_asks_what_libstdcxx_asks() {
+        let (out, traces) = eval_traced(
+            r#"builtins.sort (a: b: builtins.trace "${toString a}<${toString b}" (a < b)) [ 5 3 8 1 9 2 7 4 6 0 11 ]"#,
+        );
+        assert_eq!(out, "[ 0 1 2 3 4 5 6 7 8 9 11 ]");
+        let want = "3<5 8<3 8<5 1<3 9<1 9<8 2<1 2<9 2<8 2<5 2<3 2<1 4<7 6<4 6<7 6<4 0<4 \
+                    11<0 11<7 11<9 7<9 7<8 7<5 6<5 4<5 4<3 0<3 0<2 0<1";
+        let got: Vec<String> = traces
+            .iter()
+            .map(|t| t.trim_start_matches("trace: ").to_string())
+            .collect();
+        assert_eq!(got.join(" "), want);
+    }
+
+    #[test]
+    fn sort_with_inconsistent_comparators() {
+        assert_eq!(
+            eval("builtins.sort (a: b: true) [ 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 ]"),
+            "[ 17 16 15 14 13 12 11 10 9 8 7 6 5 4 3 2 1 ]"
+        );
+        assert_eq!(
+            eval(
+                "builtins.sort (a: b: (builtins.bitAnd a 3) < (builtins.bitAnd b 1)) (builtins.genList (i: i + 1) 30)"
+            ),
+            "[ 4 8 16 24 1 2 3 5 6 7 9 10 12 11 13 14 15 17 18 20 19 21 22 23 25 26 28 27 29 30 ]"
+        );
+    }
+
+    #[test]
+    fn sort_errors() {
+        assert_eq!(
+            eval("builtins.sort builtins.lessThan [ 1 \"a\" ]"),
+            "error: cannot compare a string with an integer"
+        );
+        assert_eq!(
+            eval("builtins.sort (a: b: 1) [ 1 2 ]"),
+            "error: value is an integer while a Boolean was expected"
+        );
+        assert_eq!(
+            eval("builtins.sort 1 [ ]"),
+            "error: value is an integer while a function was expected"
+        );
+    }
+
+    #[test]
+    fn generic_closure_keys() {
+        assert_eq!(
+            eval(
+                "builtins.genericClosure { startSet = [ {key = 1;} {key = 1.0;} {key = 2.5;} {key = 2.5;} {key = 2;} ]; operator = x: [ ]; }"
+            ),
+            "[ { key = 1; } { key = 2.5; } { key = 2; } ]"
+        );
+        assert_eq!(
+            eval(
+                "builtins.genericClosure { startSet = [ {key = [1];} {key = [1.0];} {key = [2 \"a\"];} {key = [];} {key = [];} ]; operator = x: [ ]; }"
+            ),
+            "[ { key = [ 1 ]; } { key = [ 2 \"a\" ]; } { key = [ ]; } ]"
+        );
+        assert_eq!(
+            eval("builtins.genericClosure { startSet = [ {key = [1];} {key = [\"a\"];} ]; operator = x: [ ]; }"),
+            "error: cannot compare a string with an integer"
+        );
+        assert_eq!(
+            eval("builtins.genericClosure { startSet = [ {key = true;} {key = true;} ]; operator = x: [ ]; }"),
+            "error: cannot compare a Boolean with a Boolean"
+        );
+        assert_eq!(
+            eval("builtins.genericClosure { startSet = [ {key = {};} ]; operator = x: [ ]; }"),
+            "[ { key = { }; } ]"
+        );
+    }
+
+    #[test]
+    fn generic_closure_large() {
+        assert_eq!(
+            eval(
+                "builtins.length (builtins.genericClosure { startSet = [ { key = 0; } ]; \
+                 operator = x: if x.key < 30000 then [ { key = x.key + 1; } { key = x.key / 2; } ] else [ ]; })"
+            ),
+            "30001"
+        );
+    }
+
+    #[test]
+    fn zip_group_partition() {
+        assert_eq!(
+            eval("builtins.zipAttrsWith (n: v: v) [ { a = 1; } { b = 2; a = 3; } ]"),
+            "{ a = [ 1 3 ]; b = [ 2 ]; }"
+        );
+        assert_eq!(
+            eval("builtins.groupBy (x: if x > 2 then \"big\" else \"small\") [ 1 2 3 4 ]"),
+            "{ big = [ 3 4 ]; small = [ 1 2 ]; }"
+        );
+        assert_eq!(
+            eval("builtins.partition (x: x > 2) [ 1 3 2 4 ]"),
+            "{ right = [ 3 4 ]; wrong = [ 1 2 ]; }"
+        );
+    }
+
+    #[test]
+    fn attr_pos() {
+        assert_eq!(
+            eval("builtins.unsafeGetAttrPos \"a\" { a = 1; }"),
+            "{ column = 33; file = \"«test»\"; line = 1; }"
+        );
+        assert_eq!(eval("builtins.unsafeGetAttrPos \"b\" { a = 1; }"), "null");
+    }
+}

@@ -534,3 +534,223 @@ fn expect_bool(v: &Value, ctx: &str) -> EvalResult<bool> {
         other => Err(crate::eval::type_error(other, "a Boolean", None, ctx)),
     }
 }
+
+/// A string-only evaluator for the builtins' unit tests.
+#[cfg(test)]
+pub(super) mod testing {
+    use std::cell::RefCell;
+    use std::io;
+    use std::path::Path;
+    use std::rc::Rc;
+
+    use crate::host::{FileType, Host};
+    use crate::Eval;
+
+    /// A host without files that records `builtins.trace` messages.
+    struct TestHost(Rc<RefCell<Vec<String>>>);
+
+    impl Host for TestHost {
+        fn read_file(&self, _: &Path) -> io::Result<Vec<u8>> {
+            Err(io::ErrorKind::NotFound.into())
+        }
+        fn read_dir(&self, _: &Path) -> io::Result<Vec<(String, FileType)>> {
+            Err(io::ErrorKind::NotFound.into())
+        }
+        fn file_type(&self, _: &Path) -> io::Result<FileType> {
+            Err(io::ErrorKind::NotFound.into())
+        }
+        fn path_exists(&self, _: &Path) -> bool {
+            false
+        }
+        fn get_env(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn trace(&self, message: &str) {
+            self.0.borrow_mut().push(message.to_string());
+        }
+    }
+
+    /// Evaluates `text` strictly: the printed value or the error message,
+    /// and the trace messages.
+    pub fn eval_traced(text: &str) -> (String, Vec<String>) {
+        let traces = Rc::new(RefCell::new(Vec::new()));
+        let mut ev = Eval::new(Box::new(TestHost(traces.clone())), 1 << 20);
+        let result = ev
+            .eval_source(text, "«test»", Path::new("/"))
+            .and_then(|v| ev.force_deep(&v).map(|()| v));
+        let out = match result {
+            Ok(v) => crate::print::print_value(&v),
+            Err(e) => format!("error: {}", e.message),
+        };
+        let traces = traces.borrow().clone();
+        (out, traces)
+    }
+
+    /// Evaluates `text` strictly: the printed value or the error message.
+    pub fn eval(text: &str) -> String {
+        eval_traced(text).0
+    }
+}
+
+// Expectations are Nix 2.8's output for the same expressions; `storeDir`
+// keeps them independent of the store directory.
+#[cfg(test)]
+mod tests {
+    use super::testing::eval;
+
+    const CTX: &str = r#"let
+      drv = "${builtins.storeDir}/00000000000000000000000000000000-foo.drv";
+      src = "${builtins.storeDir}/11111111111111111111111111111111-src";
+      s = builtins.appendContext "x" { ${drv} = { outputs = [ "out" ]; }; };
+      ctx = x: builtins.attrValues (builtins.getContext x);
+    in "#;
+
+    fn with_ctx(body: &str) -> String {
+        eval(&format!("{CTX}{body}"))
+    }
+
+    #[test]
+    fn replace_strings_empty_pattern_and_order() {
+        assert_eq!(
+            eval(r#"builtins.replaceStrings [""] ["X"] "abc""#),
+            r#""XaXbXcX""#
+        );
+        assert_eq!(
+            eval(r#"builtins.replaceStrings ["a" ""] ["Y" "X"] "abc""#),
+            r#""YXbXcX""#
+        );
+        assert_eq!(
+            eval(r#"builtins.replaceStrings ["ab" "abc"] ["1" "2"] "abcab""#),
+            r#""1c1""#
+        );
+        assert_eq!(eval(r#"builtins.replaceStrings [""] ["X"] """#), r#""X""#);
+    }
+
+    #[test]
+    fn replace_strings_takes_context_of_used_replacements_only() {
+        assert_eq!(
+            with_ctx(r#"ctx (builtins.replaceStrings ["x"] [s] "axbx")"#),
+            r#"[ { outputs = [ "out" ]; } ]"#
+        );
+        assert_eq!(
+            with_ctx(r#"ctx (builtins.replaceStrings ["y"] [s] "axbx")"#),
+            "[ ]"
+        );
+    }
+
+    #[test]
+    fn context_round_trip() {
+        assert_eq!(
+            with_ctx(
+                r#"ctx (builtins.appendContext "" { ${drv} = { path = true; allOutputs = true; outputs = [ "out" "dev" "a" ]; }; })"#
+            ),
+            r#"[ { allOutputs = true; outputs = [ "a" "dev" "out" ]; path = true; } ]"#
+        );
+        assert_eq!(
+            with_ctx(
+                r#"ctx (builtins.unsafeDiscardOutputDependency (builtins.appendContext "" { ${drv} = { allOutputs = true; }; }))"#
+            ),
+            "[ { path = true; } ]"
+        );
+        assert_eq!(
+            with_ctx(
+                "[ (builtins.hasContext s) (builtins.hasContext (builtins.unsafeDiscardStringContext s)) ]"
+            ),
+            "[ true false ]"
+        );
+        assert_eq!(
+            with_ctx(
+                r#"builtins.hasContext (builtins.appendContext "" { ${src} = { path = false; outputs = [ ]; }; })"#
+            ),
+            "false"
+        );
+    }
+
+    #[test]
+    fn append_context_rejects_bad_keys() {
+        assert_eq!(
+            eval(r#"builtins.appendContext "x" { "/foo" = { }; }"#),
+            "error: context key '/foo' is not a store path"
+        );
+        assert!(
+            with_ctx(r#"builtins.appendContext "" { ${src} = { allOutputs = true; }; }"#)
+                .starts_with("error: tried to add all-outputs context of ")
+        );
+        assert!(
+            with_ctx(r#"builtins.appendContext "" { ${src} = { outputs = [ "out" ]; }; }"#)
+                .starts_with("error: tried to add derivation output context of ")
+        );
+    }
+
+    #[test]
+    fn no_context_arguments() {
+        assert!(with_ctx(r#"builtins.compareVersions s "1""#).starts_with(
+            "error: the string 'x' is not allowed to refer to a store path (such as '!out!"
+        ));
+    }
+
+    #[test]
+    fn path_like_strings_keep_context() {
+        assert_eq!(
+            with_ctx(r#"map ctx [ (baseNameOf s) (dirOf s) (builtins.toPath "/${s}") ]"#),
+            r#"[ [ { outputs = [ "out" ]; } ] [ { outputs = [ "out" ]; } ] [ { outputs = [ "out" ]; } ] ]"#
+        );
+    }
+
+    #[test]
+    fn dir_of_paths_and_strings() {
+        assert_eq!(
+            eval(
+                r#"[ (dirOf /a/b) (dirOf /.) (dirOf "a///b") (dirOf "//") (dirOf "a") (builtins.typeOf (dirOf /a)) ]"#
+            ),
+            r#"[ /a / "a//" "/" "." "path" ]"#
+        );
+        assert_eq!(
+            eval(r#"[ (baseNameOf "a//") (baseNameOf "/a/b/") (baseNameOf "/") ]"#),
+            r#"[ "" "b" "" ]"#
+        );
+        assert_eq!(eval(r#"builtins.toPath "/a/../b//c/.""#), r#""/b/c""#);
+    }
+
+    #[test]
+    fn regex_results_carry_no_context_but_split_without_match_keeps_it() {
+        assert_eq!(
+            with_ctx(r#"map builtins.hasContext (builtins.match "(x)(.*)" s)"#),
+            "[ false false ]"
+        );
+        assert_eq!(
+            with_ctx(r#"map builtins.hasContext (builtins.split "q" s)"#),
+            "[ true ]"
+        );
+        assert_eq!(
+            with_ctx(
+                r#"map (p: if builtins.isString p then builtins.hasContext p else p) (builtins.split "(x)" s)"#
+            ),
+            r#"[ false [ "x" ] false ]"#
+        );
+    }
+
+    #[test]
+    fn split_empty_matches() {
+        assert_eq!(
+            eval(r#"builtins.split "x*" "abc""#),
+            r#"[ "" [ ] "a" [ ] "b" [ ] "c" [ ] "" ]"#
+        );
+        assert_eq!(
+            eval(r#"builtins.split "(a)|(b)" "ab""#),
+            r#"[ "" [ "a" null ] "" [ null "b" ] "" ]"#
+        );
+    }
+
+    #[test]
+    fn hash_string_algorithms() {
+        assert_eq!(
+            eval(r#"builtins.hashString "md5" "abc""#),
+            r#""900150983cd24fb0d6963f7d28e17f72""#
+        );
+        assert_eq!(
+            eval(r#"builtins.hashString "sha3" "abc""#),
+            "error: unknown hash algorithm 'sha3'"
+        );
+    }
+}
