@@ -90,6 +90,8 @@ pub struct Eval {
     /// Search path entries consulted after `__nixPath` (the embedded `<kiln>`),
     /// like Nix's built-in `<nix/...>`; they are not part of `__nixPath`.
     pub builtin_search_path: Vec<(String, String)>,
+    /// Compiled patterns of `builtins.match` and `builtins.split`.
+    pub regex_cache: crate::regex::RegexCache,
     /// Address of the evaluation stack's base, for overflow detection.
     stack_base: usize,
     /// How many bytes of stack evaluation may use.
@@ -108,6 +110,7 @@ impl Eval {
             syms: Syms::new(),
             import_cache: HashMap::new(),
             builtin_search_path: Vec::new(),
+            regex_cache: crate::regex::RegexCache::new(),
             stack_base: &marker as *const u8 as usize,
             stack_limit,
         };

@@ -15,6 +15,8 @@ use crate::symbol::Symbol;
 use crate::value::{Attr, Attrs, NixString, PrimOp, PrimOpFn, Thunk, Value};
 
 mod core;
+mod lists;
+mod strings;
 
 /// A table of builtins: name, number of arguments, implementation.
 pub(crate) type PrimOpTable = &'static [(&'static str, usize, PrimOpFn)];
@@ -44,7 +46,7 @@ const GLOBAL_NAMES: &[&str] = &[
 
 /// Puts every builtin and constant into the evaluator's global scope.
 pub fn install(ev: &mut Eval) {
-    let tables: &[PrimOpTable] = &[core::PRIMOPS];
+    let tables: &[PrimOpTable] = &[core::PRIMOPS, lists::PRIMOPS, strings::PRIMOPS];
     let mut entries: Vec<Attr> = Vec::new();
     for table in tables {
         for (name, arity, func) in table.iter() {
