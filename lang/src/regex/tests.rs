@@ -655,3 +655,13 @@ fn cache_reuses_compiled_patterns() {
     assert!(cache.get("(").is_err());
     assert_eq!(cache.get("(a)(b)").unwrap().group_count(), 2);
 }
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let deep = format!("{}a{}", "(".repeat(5000), ")".repeat(5000));
+    assert_eq!(err(&deep).kind(), &RegexErrorKind::TooDeep);
+    let stacked = format!("a{}", "*".repeat(5000));
+    assert_eq!(err(&stacked).kind(), &RegexErrorKind::TooDeep);
+    let ok = format!("{}a{}", "(".repeat(100), ")".repeat(100));
+    assert_eq!(PosixRegex::new(&ok).unwrap().group_count(), 100);
+}
