@@ -509,6 +509,47 @@ impl Node {
         }
     }
 
+    fn has_group(&self) -> bool {
+        match self {
+            Node::Group(..) => true,
+            Node::Set(_) | Node::Start | Node::End => false,
+            Node::Repeat { sub, .. } => sub.has_group(),
+            Node::Concat(subs) | Node::Alt(subs) => subs.iter().any(Node::has_group),
+        }
+    }
+
+    /// The node cut down to its paths that match the empty string, in the
+    /// same order, or `None` if it has none.
+    fn only_empty(&self) -> Option<Node> {
+        Some(match self {
+            Node::Set(_) => return None,
+            Node::Start | Node::End => self.clone(),
+            Node::Group(index, sub) => Node::Group(*index, Box::new(sub.only_empty()?)),
+            Node::Concat(subs) => {
+                Node::Concat(subs.iter().map(Node::only_empty).collect::<Option<_>>()?)
+            }
+            Node::Alt(subs) => {
+                let mut alts: Vec<Node> = subs.iter().filter_map(Node::only_empty).collect();
+                match alts.len() {
+                    0 => return None,
+                    1 => alts.pop()?,
+                    _ => Node::Alt(alts),
+                }
+            }
+            Node::Repeat { sub, min, .. } => match sub.only_empty() {
+                // Greedy: take an empty pass if there is one.
+                Some(empty) => Node::Repeat {
+                    sub: Box::new(empty),
+                    min: *min,
+                    max: Some((*min).max(1)),
+                    interval: true,
+                },
+                None if *min == 0 => Node::Concat(Vec::new()),
+                None => return None,
+            },
+        })
+    }
+
     /// Lowers to regex-syntax's tree; `end_fails` turns every `$` into a
     /// dead end.
     fn to_hir(&self, end_fails: bool) -> Hir {
@@ -537,13 +578,15 @@ impl Node {
                 // libstdc++ lets a loop whose body can match empty run one
                 // more, empty, time after its last non-empty pass, and the
                 // groups keep what that pass set: `(a*)*` on "aa" gives "".
-                // regex-automata drops such passes, so add the optional
-                // extra pass explicitly; it never changes what matches.
-                if max.is_none()
-                    && sub_hir.properties().minimum_len() == Some(0)
-                    && sub_hir.properties().explicit_captures_len() > 0
-                {
-                    let extra = rep(sub_hir.clone(), 0, Some(1));
+                // regex-automata drops such passes, so add an optional extra
+                // pass restricted to the body's empty paths; it never
+                // changes what matches.
+                let last_empty_pass = match (max, sub.only_empty()) {
+                    (None, Some(empty)) if sub.has_group() => Some(empty),
+                    _ => None,
+                };
+                if let Some(empty) = last_empty_pass {
+                    let extra = rep(empty.to_hir(end_fails), 0, Some(1));
                     Hir::concat(vec![rep(sub_hir, *min, None), extra])
                 } else {
                     rep(sub_hir, *min, *max)
