@@ -91,17 +91,32 @@ impl EvalError {
         if let Some(span) = self.span {
             out.push_str(&excerpt(sources, span));
         }
-        let shown = self.trace.len().min(MAX_TRACE);
-        for frame in &self.trace[..shown] {
-            out.push_str(&format!("\n       … {}\n", frame.message));
+        // Collapse runs of identical frames (deep recursion) into one line.
+        let mut frames: Vec<(&TraceFrame, usize)> = Vec::new();
+        for frame in &self.trace {
+            match frames.last_mut() {
+                Some((last, n)) if last.span == frame.span && last.message == frame.message => {
+                    *n += 1
+                }
+                _ => frames.push((frame, 1)),
+            }
+        }
+        let shown = frames.len().min(MAX_TRACE);
+        for (frame, n) in &frames[..shown] {
+            let times = if *n > 1 {
+                format!(" ({n} times)")
+            } else {
+                String::new()
+            };
+            out.push_str(&format!("\n       … {}{}\n", frame.message, times));
             if let Some(span) = frame.span {
                 out.push_str(&excerpt(sources, span));
             }
         }
-        if self.trace.len() > shown {
+        if frames.len() > shown {
             out.push_str(&format!(
                 "\n       … ({} more frames not shown)\n",
-                self.trace.len() - shown
+                frames[shown..].iter().map(|(_, n)| n).sum::<usize>()
             ));
         }
         out

@@ -152,7 +152,12 @@ impl Eval {
                 *t.0.borrow_mut() = ThunkState::Done(v.clone());
                 Ok(v)
             }
-            Err(e) => {
+            Err(mut e) => {
+                if e.span.is_none() {
+                    if let ThunkState::Pending(expr, _) = &state {
+                        e.span = expr.span();
+                    }
+                }
                 // Put the work back so that forcing again repeats the same
                 // error (Nix's tryEval relies on this) instead of reporting
                 // infinite recursion.

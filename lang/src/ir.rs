@@ -92,6 +92,28 @@ pub enum Expr {
     CurPos(Span),
 }
 
+impl Expr {
+    /// Where the expression is written, for the kinds that record it.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            Expr::WithVar { span, .. }
+            | Expr::Interpolate { span, .. }
+            | Expr::Path { span, .. }
+            | Expr::SearchPath { span, .. }
+            | Expr::Select { span, .. }
+            | Expr::Apply { span, .. }
+            | Expr::If { span, .. }
+            | Expr::Assert { span, .. }
+            | Expr::BinOp { span, .. }
+            | Expr::Not { span, .. }
+            | Expr::Negate { span, .. }
+            | Expr::CurPos(span) => Some(*span),
+            Expr::Lambda(l) => Some(l.span),
+            _ => None,
+        }
+    }
+}
+
 /// Binary operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {

@@ -186,6 +186,13 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// Whether a name is bound by an enclosing `let`, function or `rec` set.
+    fn is_lexical(&self, name: Symbol) -> bool {
+        self.scopes
+            .iter()
+            .any(|s| matches!(s, Scope::Names(n) if n.contains_key(&name)))
+    }
+
     fn lower(&mut self, e: ast::Expr) -> Rc<Expr> {
         self.depth += 1;
         let out = if self.depth > MAX_DEPTH {
@@ -249,18 +256,20 @@ impl<'a> Lowerer<'a> {
                     .unwrap_or_default();
                 let inner = text.trim_start_matches('<').trim_end_matches('>');
                 // Nix turns `<p>` into `__findFile __nixPath "p"`, so both can be
-                // rebound lexically; do the same.
-                let find = self.resolve(Symbol::new("__findFile"), 0, span);
-                let path = self.resolve(Symbol::new("__nixPath"), 0, span);
-                if matches!(*find, Expr::Const(_)) && matches!(*path, Expr::Const(_)) {
-                    Rc::new(Expr::SearchPath {
-                        path: Rc::from(inner),
-                        span,
-                    })
-                } else {
+                // rebound lexically; do the same when they are.
+                let find_sym = Symbol::new("__findFile");
+                let path_sym = Symbol::new("__nixPath");
+                if self.is_lexical(find_sym) || self.is_lexical(path_sym) {
+                    let find = self.resolve(find_sym, 0, span);
+                    let path = self.resolve(path_sym, 0, span);
                     Rc::new(Expr::Apply {
                         func: find,
                         args: vec![path, Rc::new(Expr::Const(Value::string(inner)))].into(),
+                        span,
+                    })
+                } else {
+                    Rc::new(Expr::SearchPath {
+                        path: Rc::from(inner),
                         span,
                     })
                 }

@@ -34,6 +34,22 @@ pub fn quote_string(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// An attribute name as Nix prints it: bare if it is an identifier (and not
+/// a keyword other than `or`), quoted otherwise.
+pub fn attr_name(name: &str) -> String {
+    const KEYWORDS: &[&str] = &[
+        "if", "then", "else", "assert", "with", "let", "in", "rec", "inherit",
+    ];
+    let mut chars = name.chars();
+    let ident = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'));
+    if ident && !KEYWORDS.contains(&name) {
+        name.to_string()
+    } else {
+        quote_string(name.as_bytes())
+    }
+}
+
 /// Formats a float like C++'s `ostream << double` (`%g`, 6 significant digits).
 pub fn format_float(f: f64) -> String {
     if f.is_nan() {
@@ -100,7 +116,7 @@ fn print_into(out: &mut String, v: &Value, holder: Option<&Thunk>, seen: &mut Ha
         Value::Attrs(a) => {
             out.push_str("{ ");
             for attr in a.sorted() {
-                out.push_str(&attr.name.as_str());
+                out.push_str(&attr_name(&attr.name.as_str()));
                 out.push_str(" = ");
                 print_thunk(out, &attr.value, seen);
                 out.push_str("; ");

@@ -13,7 +13,7 @@ use kiln_lang::{Eval, Value};
 use crate::session::SearchPathArgs;
 
 /// Arguments of `kiln eval`.
-#[derive(Args, Clone)]
+#[derive(Args, Clone, Debug)]
 pub struct EvalArgs {
     /// The file to evaluate (a folder means its kiln.nix). Default: ./kiln.nix.
     file: Option<PathBuf>,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 /// Arguments of `kiln parse`.
-#[derive(Args)]
+#[derive(Args, Debug)]
 pub struct ParseArgs {
     /// Files to check.
     #[arg(required = true)]

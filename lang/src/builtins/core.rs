@@ -691,7 +691,8 @@ fn concat_strings_sep(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
 }
 
 impl Eval {
-    /// Coerces a builtin's argument as `toString` does.
+    /// Coerces a builtin's argument as `toString` does (paths stay paths, as
+    /// Nix's `toString` never copies to the store).
     pub(crate) fn arg_coerce_more(
         &mut self,
         t: &Thunk,
@@ -699,7 +700,7 @@ impl Eval {
         name: &str,
     ) -> EvalResult<NixString> {
         let v = self.force(t)?;
-        self.coerce_to_string(&v, Coerce::ToString, true)
+        self.coerce_to_string(&v, Coerce::ToString, false)
             .map_err(|e| self.frame(e, None, &arg_ctx(n, name)))
     }
 }

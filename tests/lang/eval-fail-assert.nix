@@ -1,0 +1,2 @@
+let x = 3;
+in assert x > 5; x

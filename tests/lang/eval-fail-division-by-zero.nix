@@ -1,0 +1,2 @@
+let zero = 0;
+in 10 / zero

@@ -1,0 +1,2 @@
+let f = { name, version }: name;
+in f { name = "a"; }

@@ -1,0 +1,1 @@
+if true then throw "the widget is broken" else 1

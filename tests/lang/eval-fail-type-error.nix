@@ -1,0 +1,4 @@
+let
+  add = a: b: a + b;
+in
+  add 1 "two"

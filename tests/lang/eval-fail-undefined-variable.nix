@@ -1,0 +1,4 @@
+let
+  version = "1.0";
+in
+  "kiln-${versoin}"
