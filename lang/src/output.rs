@@ -403,7 +403,47 @@ impl XmlWriter {
 
 #[cfg(test)]
 mod tests {
-    use super::json_string;
+    use std::io;
+    use std::path::Path;
+    use std::rc::Rc;
+
+    use super::{json_string, to_json, to_xml_string};
+    use crate::host::{FileType, Host};
+    use crate::symbol::Symbol;
+    use crate::value::{Attr, Attrs, Context, ContextElem, NixString, Value};
+    use crate::Eval;
+
+    /// A host without files.
+    struct NoHost;
+
+    impl Host for NoHost {
+        fn read_file(&self, _: &Path) -> io::Result<Vec<u8>> {
+            Err(io::Error::from(io::ErrorKind::NotFound))
+        }
+        fn read_dir(&self, _: &Path) -> io::Result<Vec<(String, FileType)>> {
+            Err(io::Error::from(io::ErrorKind::NotFound))
+        }
+        fn file_type(&self, _: &Path) -> io::Result<FileType> {
+            Err(io::Error::from(io::ErrorKind::NotFound))
+        }
+        fn path_exists(&self, _: &Path) -> bool {
+            false
+        }
+        fn get_env(&self, _: &str) -> Option<String> {
+            None
+        }
+    }
+
+    fn eval_source(ev: &mut Eval, expr: &str) -> Value {
+        ev.eval_source(expr, "«test»", Path::new("/"))
+            .unwrap_or_else(|e| panic!("{}", e.message))
+    }
+
+    fn json(expr: &str) -> Result<String, String> {
+        let mut ev = Eval::new(Box::new(NoHost), 1 << 20);
+        let v = eval_source(&mut ev, expr);
+        super::to_json_string(&mut ev, &v).map_err(|e| e.message.clone())
+    }
 
     #[test]
     fn json_strings_escape_like_nix_2_8() {
@@ -413,5 +453,115 @@ mod tests {
             out,
             b"\"a\\\"\\\\\\n\\r\\t\\u0001\\u0008\\u000c\\u001f\x7f\xff/\"".to_vec()
         );
+    }
+
+    #[test]
+    fn json_values_as_nix_2_8_writes_them() {
+        assert_eq!(
+            json(r#"{ b = [ 1 (-2) 1.5 0.1 1.0e20 (1.0 / 3) null true ]; a = { }; "c d" = "x"; }"#)
+                .unwrap(),
+            r#"{"a":{},"b":[1,-2,1.5,0.1,1e+20,0.333333,null,true],"c d":"x"}"#
+        );
+        assert_eq!(
+            json(r#"{ __toString = s: s.x; x = "won"; outPath = abort "no"; }"#).unwrap(),
+            r#""won""#
+        );
+        assert_eq!(json(r#"{ outPath = { outPath = 42; }; }"#).unwrap(), "42");
+        assert_eq!(
+            json(r#"{ type = "derivation"; outPath = "/o"; other = throw "no"; }"#).unwrap(),
+            r#""/o""#
+        );
+        assert_eq!(
+            json("{ a = x: x; }").unwrap_err(),
+            "cannot convert a function to JSON"
+        );
+        assert_eq!(
+            json("builtins.map").unwrap_err(),
+            "cannot convert the built-in function 'map' to JSON"
+        );
+        assert_eq!(
+            json("builtins.map (x: x)").unwrap_err(),
+            "cannot convert the partially applied built-in function 'map' to JSON"
+        );
+        assert_eq!(
+            json("{ __toString = s: 42; }").unwrap_err(),
+            "cannot coerce an integer to a string"
+        );
+    }
+
+    #[test]
+    fn json_context_is_the_union_of_string_contexts() {
+        let with_ctx = |s: &str| {
+            let mut context = Context::default();
+            context.insert(ContextElem::Opaque(Rc::from(s)));
+            Value::String(Rc::new(NixString {
+                bytes: s.as_bytes().into(),
+                context,
+            }))
+        };
+        let v = Value::Attrs(Rc::new(Attrs::from_entries(vec![
+            Attr {
+                name: Symbol::new("a"),
+                value: with_ctx("/kiln/store/a").thunk(),
+                pos: None,
+            },
+            Attr {
+                name: Symbol::new("b"),
+                value: Value::List(Rc::new(vec![with_ctx("/kiln/store/b").thunk()])).thunk(),
+                pos: None,
+            },
+        ])));
+        let mut ev = Eval::new(Box::new(NoHost), 1 << 20);
+        let s = to_json(&mut ev, &v).unwrap();
+        let elems: Vec<_> = s.context.iter().cloned().collect();
+        assert_eq!(
+            elems,
+            vec![
+                ContextElem::Opaque(Rc::from("/kiln/store/a")),
+                ContextElem::Opaque(Rc::from("/kiln/store/b")),
+            ]
+        );
+    }
+
+    #[test]
+    fn xml_locations_name_file_line_and_column() {
+        let mut ev = Eval::new(Box::new(NoHost), 1 << 20);
+        let v = eval_source(&mut ev, "{\n  f = { y, x ? 1 }: x;\n}");
+        assert_eq!(
+            to_xml_string(&mut ev, &v, true).unwrap(),
+            "<?xml version='1.0' encoding='utf-8'?>\n<expr>\n  <attrs>\n    \
+             <attr column=\"3\" line=\"2\" name=\"f\" path=\"«test»\">\n      \
+             <function column=\"7\" line=\"2\" path=\"«test»\">\n        <attrspat>\n          \
+             <attr name=\"x\" />\n          <attr name=\"y\" />\n        </attrspat>\n      \
+             </function>\n    </attr>\n  </attrs>\n</expr>\n"
+        );
+        assert_eq!(
+            to_xml_string(&mut ev, &v, false).unwrap(),
+            "<?xml version='1.0' encoding='utf-8'?>\n<expr>\n  <attrs>\n    \
+             <attr name=\"f\">\n      <function>\n        <attrspat>\n          \
+             <attr name=\"x\" />\n          <attr name=\"y\" />\n        </attrspat>\n      \
+             </function>\n    </attr>\n  </attrs>\n</expr>\n"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_a_stack_overflow_error() {
+        let r = std::thread::Builder::new()
+            .stack_size(1 << 30)
+            .spawn(|| {
+                let mut ev = Eval::new(Box::new(NoHost), 1 << 29);
+                let v = eval_source(
+                    &mut ev,
+                    "builtins.foldl' (t: h: { inherit t; }) null (builtins.genList (x: x) 70000)",
+                );
+                // (XML this deep would be gigabytes of indentation first.)
+                let json = to_json(&mut ev, &v).map(|_| ()).map_err(|e| e.kind);
+                std::mem::forget(v);
+                json
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(r, Err(crate::ErrorKind::StackOverflow));
     }
 }

@@ -210,8 +210,9 @@ pub(crate) fn find_in(ev: &mut Eval, list: &Value, path: &str) -> EvalResult<Val
             return Ok(Value::Path(canon_path(&candidate).into()));
         }
     }
+    // A throw, as in Nix: `builtins.tryEval <missing>` is `{ success = false; }`.
     Err(EvalError::new(
-        ErrorKind::Io,
+        ErrorKind::Throw,
         format!("file '{path}' was not found in the search path (add it with -I or $KILN_PATH)"),
     ))
 }
