@@ -11,6 +11,7 @@ use crate::store::Store;
 pub mod eval;
 mod gc;
 pub mod parse;
+mod sandbox;
 mod store_add_root;
 mod store_add_source;
 mod store_add_text;
@@ -45,6 +46,9 @@ pub enum Command {
     Store(StoreCommand),
     /// Delete store paths that no root keeps alive.
     Gc(gc::Args),
+    /// Development and test tools for the container runtime.
+    #[command(hide = true, subcommand)]
+    Sandbox(sandbox::SandboxCommand),
 }
 
 /// `kiln store ...`
@@ -105,6 +109,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             StoreCommand::AddRoot(a) => store_add_root::run(&open()?, a),
         },
         Command::Gc(a) => gc::run(&open()?, a),
+        Command::Sandbox(cmd) => sandbox::run(cmd),
     }
 }
 
