@@ -99,14 +99,18 @@ fn eval_and_print(ev: &mut Eval, args: &EvalArgs) -> EvalResult<String> {
     for path in &args.attr {
         v = select_path(ev, v, path, &auto_args)?;
     }
-    if args.strict || args.json || args.xml {
-        ev.force_deep(&v)?;
-    }
+    // The JSON and XML writers force what they write as they go, like Nix:
+    // a derivation's other attributes are not evaluated.
     if args.json {
         return kiln_lang::output::to_json_string(ev, &v);
     }
     if args.xml {
-        return kiln_lang::output::to_xml_string(ev, &v, false);
+        // The document ends in a newline; the caller adds it back.
+        let xml = kiln_lang::output::to_xml_string(ev, &v, false)?;
+        return Ok(xml.trim_end_matches('\n').to_string());
+    }
+    if args.strict {
+        ev.force_deep(&v)?;
     }
     Ok(kiln_lang::print::print_value(&v))
 }
