@@ -409,3 +409,98 @@ fn bad_input_is_a_clear_error() {
         insta::assert_snapshot!(format!("bad_input_{name}"), err);
     }
 }
+
+#[test]
+fn get_context_after_string_operations() {
+    let p = Project::new(
+        r#"
+let
+  a = derivation { name = "a"; system = "x86_64-linux"; builder = "/bin/sh"; };
+  s = "${a}";
+  keys = v: builtins.attrValues (builtins.getContext v);
+in [
+  (keys s)
+  (keys ("x" + s))
+  (keys (builtins.concatStringsSep ":" [ "p" s ]))
+  (keys (builtins.replaceStrings [ "/" ] [ "_" ] s))
+  (keys (builtins.substring 0 3 s))
+  (keys (builtins.toJSON { x = s; }))
+  (keys a.drvPath)
+  (keys (builtins.unsafeDiscardStringContext s))
+]
+"#,
+    );
+    let out = p.run(&["eval", "--strict"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let one = r#"[ { outputs = [ "out" ]; } ]"#;
+    let want =
+        format!("[ {one} {one} {one} {one} {one} {one} [ {{ allOutputs = true; }} ] [ ] ]\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+}
+
+#[test]
+fn lib_sources_filters() {
+    let p = Project::new(
+        r#"
+let lib = import <kiln/lib>; in {
+  clean = "${lib.cleanSource ./src}";
+  git = "${lib.gitignoreSource ./src}";
+  named = builtins.path { path = ./src; name = "named"; filter = p: t: baseNameOf p != "sub"; };
+}
+"#,
+    );
+    let src = p.path().join("src");
+    std::fs::create_dir_all(src.join(".git")).unwrap();
+    std::fs::write(src.join(".git/HEAD"), "ref\n").unwrap();
+    std::fs::write(src.join("main.c~"), "backup\n").unwrap();
+    std::fs::write(src.join("debug.log"), "log\n").unwrap();
+    std::fs::create_dir_all(src.join("build")).unwrap();
+    std::fs::write(src.join("build/out.bin"), "bin\n").unwrap();
+    std::fs::write(src.join(".gitignore"), "*.log\n/build/\n!keep.log\n").unwrap();
+    std::fs::write(src.join("keep.log"), "kept\n").unwrap();
+    let listing = |attr: &str| {
+        let out = p.run(&["eval", "-A", attr]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let s = String::from_utf8(out.stdout).unwrap();
+        let s = s.trim().trim_matches('"');
+        let root = p
+            .store
+            .path()
+            .join("store")
+            .join(s.trim_start_matches("/kiln/store/"));
+        let mut files = Vec::new();
+        let mut stack = vec![root.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let e = e.unwrap();
+                let rel = e.path().strip_prefix(&root).unwrap().display().to_string();
+                if e.file_type().unwrap().is_dir() {
+                    stack.push(e.path());
+                }
+                files.push(rel);
+            }
+        }
+        files.sort();
+        files.join(" ")
+    };
+    assert_eq!(
+        listing("clean"),
+        ".gitignore build build/out.bin debug.log keep.log main.c sub sub/data.txt"
+    );
+    assert_eq!(
+        listing("git"),
+        ".gitignore keep.log main.c sub sub/data.txt"
+    );
+    assert_eq!(
+        listing("named"),
+        ".git .git/HEAD .gitignore build build/out.bin debug.log keep.log main.c main.c~"
+    );
+}
