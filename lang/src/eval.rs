@@ -90,6 +90,8 @@ pub struct Eval {
     /// Search path entries consulted after `__nixPath` (the embedded `<kiln>`),
     /// like Nix's built-in `<nix/...>`; they are not part of `__nixPath`.
     pub builtin_search_path: Vec<(String, String)>,
+    /// Compiled patterns of `builtins.match` and `builtins.split`.
+    pub regex_cache: crate::regex::RegexCache,
     /// Address of the evaluation stack's base, for overflow detection.
     stack_base: usize,
     /// How many bytes of stack evaluation may use.
@@ -108,6 +110,7 @@ impl Eval {
             syms: Syms::new(),
             import_cache: HashMap::new(),
             builtin_search_path: Vec::new(),
+            regex_cache: crate::regex::RegexCache::new(),
             stack_base: &marker as *const u8 as usize,
             stack_limit,
         };
@@ -186,7 +189,7 @@ impl Eval {
     }
 
     fn new_rec_env(&self, slots: &[Rc<Expr>], parent: &Rc<Env>) -> Rc<Env> {
-        let env = Env::new(Vec::with_capacity(slots.len()), Some(parent.clone()));
+        let env = Env::with_capacity(slots.len(), Some(parent.clone()));
         for s in slots.iter() {
             let t = self.slot_thunk(s, &env);
             env.slots.borrow_mut().push(t);
@@ -213,7 +216,7 @@ impl Eval {
                 }
                 Expr::With { ns, body } => {
                     let t = self.thunk_of(ns, &env);
-                    env = Env::new(vec![t], Some(env));
+                    env = Env::new(smallvec::smallvec![t], Some(env));
                     e = body.clone();
                 }
                 Expr::If {
@@ -233,13 +236,23 @@ impl Eval {
                         *span,
                         "while evaluating the condition of an assertion",
                     )? {
-                        return Err(EvalError::at(
-                            ErrorKind::Assert,
-                            format!("assertion '{}' failed", self.snippet(*span)),
-                            *span,
-                        ));
+                        return Err(self.assertion_failed(*span));
                     }
                     e = body.clone();
+                }
+                // Hot forms get their own small functions: one big match
+                // would give every recursion level the largest frame of all.
+                Expr::Apply { func, args, span } => {
+                    return self.eval_apply(func, args, *span, &env)
+                }
+                Expr::Select {
+                    expr,
+                    path,
+                    default,
+                    span,
+                } => return self.eval_select(expr, path, default.as_ref(), *span, &env),
+                Expr::BinOp { op, lhs, rhs, span } => {
+                    return self.eval_binop(*op, lhs, rhs, *span, &env)
                 }
                 _ => return self.eval_other(&e, &env),
             }
@@ -247,19 +260,22 @@ impl Eval {
     }
 
     #[inline(never)]
+    fn eval_apply(
+        &mut self,
+        func: &Rc<Expr>,
+        args: &[Rc<Expr>],
+        span: Span,
+        env: &Rc<Env>,
+    ) -> EvalResult<Value> {
+        let f = self.eval(func, env)?;
+        let args: smallvec::SmallVec<[Thunk; 4]> =
+            args.iter().map(|a| self.thunk_of(a, env)).collect();
+        self.apply(f, &args, Some(span))
+    }
+
+    #[inline(never)]
     fn eval_other(&mut self, e: &Rc<Expr>, env: &Rc<Env>) -> EvalResult<Value> {
         match &**e {
-            Expr::Apply { func, args, span } => {
-                let f = self.eval(func, env)?;
-                let args: Vec<Thunk> = args.iter().map(|a| self.thunk_of(a, env)).collect();
-                self.apply(f, &args, Some(*span))
-            }
-            Expr::Select {
-                expr,
-                path,
-                default,
-                span,
-            } => self.eval_select(expr, path, default.as_ref(), *span, env),
             Expr::Lambda(l) => Ok(Value::Lambda(Rc::new(Closure {
                 lambda: l.clone(),
                 env: env.clone(),
@@ -268,7 +284,6 @@ impl Eval {
                 items.iter().map(|i| self.thunk_of(i, env)).collect(),
             ))),
             Expr::Attrs(a) => self.eval_attrs(a, env),
-            Expr::BinOp { op, lhs, rhs, span } => self.eval_binop(*op, lhs, rhs, *span, env),
             Expr::Not { expr, span } => {
                 let v = self.eval(expr, env)?;
                 Ok(Value::Bool(!self.expect_bool(
@@ -368,12 +383,25 @@ impl Eval {
             Expr::SearchPath { path, span } => crate::builtins::find_file(self, path, *span),
             Expr::CurPos(span) => Ok(self.pos_value(*span)),
             Expr::Const(_)
+            | Expr::Apply { .. }
+            | Expr::Select { .. }
+            | Expr::BinOp { .. }
             | Expr::Var { .. }
             | Expr::Let { .. }
             | Expr::With { .. }
             | Expr::If { .. }
             | Expr::Assert { .. } => self.eval(e, env),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn assertion_failed(&self, span: Span) -> Box<EvalError> {
+        EvalError::at(
+            ErrorKind::Assert,
+            format!("assertion '{}' failed", self.snippet(span)),
+            span,
+        )
     }
 
     /// The source text of a span (for assertion messages).
@@ -421,6 +449,7 @@ impl Eval {
         }
     }
 
+    #[inline(never)]
     fn eval_select(
         &mut self,
         expr: &Rc<Expr>,
@@ -552,8 +581,12 @@ impl Eval {
                 pos: Some(*span),
             });
         }
-        let _ = n_static;
-        let mut attrs = Attrs::from_entries(entries);
+        let mut attrs = if entries.len() == n_static {
+            // Lowering sorted the static attributes by symbol.
+            Attrs::from_sorted(entries)
+        } else {
+            Attrs::from_entries(entries)
+        };
         if a.recursive {
             if let Some(ov) = attrs.get(self.syms.overrides) {
                 let ov = ov.value.clone();
@@ -575,6 +608,15 @@ impl Eval {
 
     /// Applies a function value to arguments.
     pub fn apply(&mut self, f: Value, args: &[Thunk], span: Option<Span>) -> EvalResult<Value> {
+        // The common case, one argument to a function literal, stays small.
+        if let (Value::Lambda(c), [arg]) = (&f, args) {
+            return self.call_lambda(c, arg.clone(), span);
+        }
+        self.apply_slow(f, args, span)
+    }
+
+    #[inline(never)]
+    fn apply_slow(&mut self, f: Value, args: &[Thunk], span: Option<Span>) -> EvalResult<Value> {
         self.check_stack()?;
         let mut f = f;
         let mut args = args;
@@ -641,90 +683,108 @@ impl Eval {
         arg: Thunk,
         span: Option<Span>,
     ) -> EvalResult<Value> {
+        let env = match &c.lambda.param {
+            Param::Ident(_) => Env::new(smallvec::smallvec![arg], Some(c.env.clone())),
+            Param::Pattern { .. } => self.bind_pattern(c, arg, span)?,
+        };
+        match self.eval(&c.lambda.body, &env) {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self.call_frame(e, span, c)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn call_frame(&self, e: Box<EvalError>, span: Option<Span>, c: &Closure) -> Box<EvalError> {
+        self.frame(e, span, &self.call_desc(c))
+    }
+
+    /// The environment of a call to a function with a `{ ... }` pattern.
+    #[inline(never)]
+    fn bind_pattern(
+        &mut self,
+        c: &Rc<Closure>,
+        arg: Thunk,
+        span: Option<Span>,
+    ) -> EvalResult<Rc<Env>> {
         let lambda = &c.lambda;
-        let env = match &lambda.param {
-            Param::Ident(_) => Env::new(vec![arg], Some(c.env.clone())),
-            Param::Pattern {
-                formals,
-                ellipsis,
-                bind,
-            } => {
-                let argv = self.force(&arg)?;
-                let attrs = match &argv {
-                    Value::Attrs(a) => a.clone(),
-                    other => {
-                        let msg =
-                            format!("value is {} while a set was expected", describe_type(other));
-                        let e = match span {
-                            Some(s) => EvalError::at(ErrorKind::Type, msg, s),
-                            None => EvalError::new(ErrorKind::Type, msg),
-                        };
-                        return Err(self.frame(e, Some(lambda.span), &self.call_desc(c)));
-                    }
+        let Param::Pattern {
+            formals,
+            ellipsis,
+            bind,
+        } = &lambda.param
+        else {
+            unreachable!("called for patterns only")
+        };
+
+        let argv = self.force(&arg)?;
+        let attrs = match &argv {
+            Value::Attrs(a) => a.clone(),
+            other => {
+                let msg = format!("value is {} while a set was expected", describe_type(other));
+                let e = match span {
+                    Some(s) => EvalError::at(ErrorKind::Type, msg, s),
+                    None => EvalError::new(ErrorKind::Type, msg),
                 };
-                let env = Env::new(
-                    Vec::with_capacity(lambda.n_slots as usize),
-                    Some(c.env.clone()),
-                );
-                let mut used = 0usize;
-                for formal in formals.iter() {
-                    let t = match attrs.get(formal.name) {
-                        Some(a) => {
-                            used += 1;
-                            a.value.clone()
-                        }
-                        None => match &formal.default {
-                            Some(d) => self.slot_thunk(d, &env),
-                            None => {
-                                let msg = format!(
-                                    "{} called without required argument '{}'",
-                                    self.fn_name(c),
-                                    formal.name
-                                );
-                                let e = match span {
-                                    Some(s) => EvalError::at(ErrorKind::Argument, msg, s),
-                                    None => EvalError::at(ErrorKind::Argument, msg, lambda.span),
-                                };
-                                return Err(e);
-                            }
-                        },
-                    };
-                    env.slots.borrow_mut().push(t);
-                }
-                if !*ellipsis && used < attrs.len() {
-                    for a in attrs.sorted() {
-                        if !formals.iter().any(|f| f.name == a.name) {
-                            let names: Vec<&str> = Vec::new();
-                            let _ = names;
-                            let mut msg = format!(
-                                "{} called with unexpected argument '{}'",
-                                self.fn_name(c),
-                                a.name
-                            );
-                            let close: Vec<String> = formals
-                                .iter()
-                                .map(|f| f.name.to_string())
-                                .filter(|f| crate::suggest::edit_distance(f, &a.name.as_str()) <= 2)
-                                .collect();
-                            if let Some(c) = close.first() {
-                                msg.push_str(&format!("; did you mean '{c}'?"));
-                            }
-                            let e = match span {
-                                Some(s) => EvalError::at(ErrorKind::Argument, msg, s),
-                                None => EvalError::at(ErrorKind::Argument, msg, lambda.span),
-                            };
-                            return Err(e);
-                        }
-                    }
-                }
-                if bind.is_some() {
-                    env.slots.borrow_mut().push(arg);
-                }
-                env
+                return Err(self.frame(e, Some(lambda.span), &self.call_desc(c)));
             }
         };
-        self.eval(&lambda.body, &env)
-            .map_err(|e| self.frame(e, span, &self.call_desc(c)))
+        let env = Env::with_capacity(lambda.n_slots as usize, Some(c.env.clone()));
+        let mut used = 0usize;
+        for formal in formals.iter() {
+            let t = match attrs.get(formal.name) {
+                Some(a) => {
+                    used += 1;
+                    a.value.clone()
+                }
+                None => match &formal.default {
+                    Some(d) => self.slot_thunk(d, &env),
+                    None => {
+                        let msg = format!(
+                            "{} called without required argument '{}'",
+                            self.fn_name(c),
+                            formal.name
+                        );
+                        let e = match span {
+                            Some(s) => EvalError::at(ErrorKind::Argument, msg, s),
+                            None => EvalError::at(ErrorKind::Argument, msg, lambda.span),
+                        };
+                        return Err(e);
+                    }
+                },
+            };
+            env.slots.borrow_mut().push(t);
+        }
+        if !*ellipsis && used < attrs.len() {
+            for a in attrs.sorted() {
+                if !formals.iter().any(|f| f.name == a.name) {
+                    let names: Vec<&str> = Vec::new();
+                    let _ = names;
+                    let mut msg = format!(
+                        "{} called with unexpected argument '{}'",
+                        self.fn_name(c),
+                        a.name
+                    );
+                    let close: Vec<String> = formals
+                        .iter()
+                        .map(|f| f.name.to_string())
+                        .filter(|f| crate::suggest::edit_distance(f, &a.name.as_str()) <= 2)
+                        .collect();
+                    if let Some(c) = close.first() {
+                        msg.push_str(&format!("; did you mean '{c}'?"));
+                    }
+                    let e = match span {
+                        Some(s) => EvalError::at(ErrorKind::Argument, msg, s),
+                        None => EvalError::at(ErrorKind::Argument, msg, lambda.span),
+                    };
+                    return Err(e);
+                }
+            }
+        }
+        if bind.is_some() {
+            env.slots.borrow_mut().push(arg);
+        }
+        Ok(env)
     }
 
     fn fn_name(&self, c: &Closure) -> String {
@@ -756,6 +816,7 @@ impl Eval {
         e
     }
 
+    #[inline(never)]
     fn eval_binop(
         &mut self,
         op: BinOp,
@@ -1259,6 +1320,8 @@ impl Eval {
 }
 
 /// "value is an integer while a set was expected".
+#[cold]
+#[inline(never)]
 pub fn type_error(v: &Value, expected: &str, span: Option<Span>, ctx: &str) -> Box<EvalError> {
     let msg = format!(
         "value is {} while {} was expected",

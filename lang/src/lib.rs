@@ -17,6 +17,7 @@ pub mod lower;
 pub mod output;
 pub mod parse;
 pub mod print;
+pub mod regex;
 pub mod source;
 pub mod suggest;
 pub mod symbol;

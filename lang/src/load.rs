@@ -44,7 +44,7 @@ impl Eval {
     /// Evaluates source text (e.g. `kiln eval -E`).
     pub fn eval_source(&mut self, text: &str, name: &str, dir: &Path) -> EvalResult<Value> {
         let expr = self.compile(text, name, dir, &[]).map_err(first_error)?;
-        let env = Env::new(Vec::new(), None);
+        let env = Env::new(Default::default(), None);
         self.eval(&expr, &env)
     }
 
@@ -71,7 +71,7 @@ impl Eval {
             return Ok(v.clone());
         }
         let expr = self.load_expr(&file, &[])?;
-        let env = Env::new(Vec::new(), None);
+        let env = Env::new(Default::default(), None);
         let v = self.eval(&expr, &env)?;
         self.import_cache.insert(file, v.clone());
         Ok(v)

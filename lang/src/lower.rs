@@ -697,8 +697,10 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lower_pset(&mut self, set: PSet, span: Span) -> Rc<Expr> {
+    fn lower_pset(&mut self, mut set: PSet, span: Span) -> Rc<Expr> {
         let _ = span;
+        // Sorted by symbol, the static attributes need no sorting at run time.
+        set.names.sort_by_key(|(name, _)| *name);
         if set.recursive {
             let names: HashMap<Symbol, u32> = set
                 .names

@@ -3,8 +3,8 @@
 //! Attribute sets are sorted by symbol id, so lookups and merges compare
 //! integers; output that must be in name order sorts by the text explicitly.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 

@@ -170,21 +170,30 @@ pub struct PrimOpApp {
     pub args: Vec<Thunk>,
 }
 
+/// The slots of an environment.
+pub type Slots = smallvec::SmallVec<[Thunk; 3]>;
+
 /// An environment: the slots of one scope and the scope around it.
 pub struct Env {
-    /// The slots, filled once when the scope is entered.
-    pub slots: RefCell<Vec<Thunk>>,
+    /// The slots, filled once when the scope is entered. Most scopes have
+    /// few slots; keeping them inline saves an allocation per function call.
+    pub slots: RefCell<Slots>,
     /// The enclosing scope.
     pub parent: Option<Rc<Env>>,
 }
 
 impl Env {
     /// A new environment with the given slots.
-    pub fn new(slots: Vec<Thunk>, parent: Option<Rc<Env>>) -> Rc<Env> {
+    pub fn new(slots: Slots, parent: Option<Rc<Env>>) -> Rc<Env> {
         Rc::new(Env {
             slots: RefCell::new(slots),
             parent,
         })
+    }
+
+    /// A new environment with room for `n` slots, filled by the caller.
+    pub fn with_capacity(n: usize, parent: Option<Rc<Env>>) -> Rc<Env> {
+        Env::new(Slots::with_capacity(n), parent)
     }
 
     /// The thunk at an address computed by lowering.
@@ -315,9 +324,11 @@ impl Attrs {
 
     /// The entries in name order, as Nix presents them.
     pub fn sorted(&self) -> Vec<&Attr> {
-        let mut v: Vec<&Attr> = self.entries.iter().collect();
-        v.sort_by(|a, b| a.name.cmp_text(b.name));
-        v
+        // Fetch each name once rather than per comparison.
+        let mut v: Vec<(std::rc::Rc<str>, &Attr)> =
+            self.entries.iter().map(|a| (a.name.as_str(), a)).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v.into_iter().map(|(_, a)| a).collect()
     }
 
     /// `self // other`: a merge of two sorted runs.

@@ -99,14 +99,18 @@ fn eval_and_print(ev: &mut Eval, args: &EvalArgs) -> EvalResult<String> {
     for path in &args.attr {
         v = select_path(ev, v, path, &auto_args)?;
     }
-    if args.strict || args.json || args.xml {
-        ev.force_deep(&v)?;
-    }
+    // The JSON and XML writers force what they write as they go, like Nix:
+    // a derivation's other attributes are not evaluated.
     if args.json {
         return kiln_lang::output::to_json_string(ev, &v);
     }
     if args.xml {
-        return kiln_lang::output::to_xml_string(ev, &v, false);
+        // The document ends in a newline; the caller adds it back.
+        let xml = kiln_lang::output::to_xml_string(ev, &v, false)?;
+        return Ok(xml.trim_end_matches('\n').to_string());
+    }
+    if args.strict {
+        ev.force_deep(&v)?;
     }
     Ok(kiln_lang::print::print_value(&v))
 }
@@ -117,7 +121,7 @@ pub(crate) fn auto_args(ev: &mut Eval, args: &EvalArgs, cwd: &Path) -> EvalResul
         let expr = ev
             .compile(&pair[1], "«arg»", cwd, &[])
             .map_err(kiln_lang::load::first_error)?;
-        let env = kiln_lang::value::Env::new(Vec::new(), None);
+        let env = kiln_lang::value::Env::new(Default::default(), None);
         entries.push(Attr {
             name: Symbol::new(&pair[0]),
             value: Thunk::pending(expr, env),

@@ -246,13 +246,21 @@ fn render_tree(plan: &Plan, roots: &[Root], store: Option<&Store>) -> String {
         } else {
             format!("^{}", r.output)
         };
+        let again = !shown.insert(step.hash.as_str());
+        let more = if again && !step.inputs.is_empty() {
+            " [...]"
+        } else {
+            ""
+        };
         out.push_str(&format!(
-            "{label}{}{output} {} {}\n",
+            "{label}{}{output} {} {}{more}\n",
             step.name,
             &step.hash[..12],
             state_of(step, store)
         ));
-        tree_children(plan, step, store, "", &mut shown, &mut out);
+        if !again {
+            tree_children(plan, step, store, "", &mut shown, &mut out);
+        }
     }
     let all: BTreeSet<&str> = plan
         .closure_in_order(&root_hashes(plan, roots))

@@ -126,7 +126,7 @@ pub struct Step {
     pub input_sources: BTreeSet<String>,
     /// Layers of the root filesystem, bottom first.
     pub rootfs: Vec<String>,
-    /// Output name → store path, in declared order of names' first use.
+    /// Output name → store path.
     pub outputs: BTreeMap<String, String>,
     /// Output names in declared order (the first is the default output).
     pub output_names: Vec<String>,

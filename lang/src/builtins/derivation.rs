@@ -45,7 +45,7 @@ pub(crate) fn install_derivation(ev: &mut Eval, slot: &Thunk) {
     let expr = ev
         .compile(DERIVATION_NIX, DERIVATION_NIX_NAME, Path::new("/"), &[])
         .unwrap_or_else(|_| panic!("the embedded {DERIVATION_NIX_NAME} compiles"));
-    let env = crate::value::Env::new(Vec::new(), None);
+    let env = crate::value::Env::new(Default::default(), None);
     let v = ev
         .eval(&expr, &env)
         .unwrap_or_else(|_| panic!("the embedded {DERIVATION_NIX_NAME} evaluates"));

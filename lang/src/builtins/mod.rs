@@ -15,7 +15,11 @@ use crate::symbol::Symbol;
 use crate::value::{Attr, Attrs, NixString, PrimOp, PrimOpFn, Thunk, Value};
 
 mod core;
+mod data;
 mod derivation;
+mod io;
+mod lists;
+mod strings;
 
 pub use derivation::placeholder_for;
 
@@ -47,7 +51,14 @@ const GLOBAL_NAMES: &[&str] = &[
 
 /// Puts every builtin and constant into the evaluator's global scope.
 pub fn install(ev: &mut Eval) {
-    let tables: &[PrimOpTable] = &[core::PRIMOPS, derivation::PRIMOPS];
+    let tables: &[PrimOpTable] = &[
+        core::PRIMOPS,
+        data::PRIMOPS,
+        derivation::PRIMOPS,
+        io::PRIMOPS,
+        lists::PRIMOPS,
+        strings::PRIMOPS,
+    ];
     let mut entries: Vec<Attr> = Vec::new();
     for table in tables {
         for (name, arity, func) in table.iter() {
@@ -66,6 +77,7 @@ pub fn install(ev: &mut Eval) {
         ("currentSystem", Value::string("x86_64-linux")),
         ("nixVersion", Value::string("2.8.0")),
         ("langVersion", Value::Int(6)),
+        ("currentTime", io::current_time()),
         ("storeDir", Value::string(ev.host.store_dir().to_string())),
     ];
     for (name, v) in constants {
@@ -175,7 +187,7 @@ pub fn find_file(ev: &mut Eval, path: &str, span: Span) -> EvalResult<Value> {
         })
 }
 
-fn find_in(ev: &mut Eval, list: &Value, path: &str) -> EvalResult<Value> {
+pub(crate) fn find_in(ev: &mut Eval, list: &Value, path: &str) -> EvalResult<Value> {
     let items = ev.expect_list(list, None, "while evaluating the search path")?;
     for item in items.iter() {
         let iv = ev.force(item)?;
@@ -219,8 +231,9 @@ fn find_in(ev: &mut Eval, list: &Value, path: &str) -> EvalResult<Value> {
             return Ok(Value::Path(canon_path(&candidate).into()));
         }
     }
+    // A throw, as in Nix: `builtins.tryEval <missing>` is `{ success = false; }`.
     Err(EvalError::new(
-        ErrorKind::Io,
+        ErrorKind::Throw,
         format!("file '{path}' was not found in the search path (add it with -I or $KILN_PATH)"),
     ))
 }

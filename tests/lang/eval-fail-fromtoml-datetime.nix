@@ -1,0 +1,1 @@
+builtins.fromTOML "date = 1979-05-27"

@@ -1,0 +1,1 @@
+builtins.readFile ./this-file-does-not-exist
