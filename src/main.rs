@@ -2,6 +2,7 @@
 
 mod cmd;
 mod eval_host;
+mod plan;
 mod sandbox;
 mod session;
 mod stdlib;

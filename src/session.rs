@@ -2,9 +2,12 @@
 //! and a thread with a stack large enough for deep recursion.
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use anyhow::Result;
 use kiln_lang::Eval;
+
+use crate::plan::host::{PlanHost, PlanState};
 
 /// Stack of the evaluation thread. Only touched pages cost memory, so a large
 /// reservation is cheap; it lets programs recurse about 10× deeper than Nix.
@@ -45,14 +48,14 @@ fn parse_entry(entry: &str, cwd: &Path) -> (String, String) {
     (prefix, abs)
 }
 
-/// A new evaluator reading the real filesystem, with the search path from
-/// `-I`, then `$KILN_PATH` (or `$NIX_PATH` when that is unset), then
-/// `kiln=<embedded stdlib>`.
-pub fn new_eval(search: &SearchPathArgs) -> Result<Eval> {
-    let mut ev = Eval::new(
-        Box::new(crate::eval_host::FsHost),
-        EVAL_STACK - STACK_MARGIN,
-    );
+/// A new evaluator with the plan host (the real filesystem, derivations
+/// recorded as steps, sources copied into the store at `store`, default: the
+/// usual location, opened on first use), with the search path from `-I`,
+/// then `$KILN_PATH` (or `$NIX_PATH` when that is unset), then
+/// `kiln=<embedded stdlib>`. Returns the plan state too.
+pub fn new_eval(search: &SearchPathArgs, store: Option<PathBuf>) -> Result<(Eval, Rc<PlanState>)> {
+    let (host, state) = PlanHost::new(store);
+    let mut ev = Eval::new(Box::new(host), EVAL_STACK - STACK_MARGIN);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let mut entries: Vec<(String, String)> = search
         .include
@@ -77,5 +80,5 @@ pub fn new_eval(search: &SearchPathArgs) -> Result<Eval> {
         ("kiln".to_string(), stdlib.clone()),
         ("nix".to_string(), format!("{stdlib}/nix")),
     ];
-    Ok(ev)
+    Ok((ev, state))
 }

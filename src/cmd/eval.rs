@@ -44,12 +44,12 @@ pub struct EvalArgs {
 }
 
 /// Runs `kiln eval`; returns the exit code.
-pub fn run(args: EvalArgs) -> i32 {
+pub fn run(args: EvalArgs, store: Option<PathBuf>) -> i32 {
     crate::session::with_big_stack(move || {
         let search = SearchPathArgs {
             include: args.include.clone(),
         };
-        let mut ev = match crate::session::new_eval(&search) {
+        let (mut ev, _plan) = match crate::session::new_eval(&search, store) {
             Ok(ev) => ev,
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -115,7 +115,7 @@ fn eval_and_print(ev: &mut Eval, args: &EvalArgs) -> EvalResult<String> {
     Ok(kiln_lang::print::print_value(&v))
 }
 
-fn auto_args(ev: &mut Eval, args: &EvalArgs, cwd: &Path) -> EvalResult<Rc<Attrs>> {
+pub(crate) fn auto_args(ev: &mut Eval, args: &EvalArgs, cwd: &Path) -> EvalResult<Rc<Attrs>> {
     let mut entries = Vec::new();
     for pair in args.arg.chunks(2) {
         let expr = ev
@@ -140,7 +140,7 @@ fn auto_args(ev: &mut Eval, args: &EvalArgs, cwd: &Path) -> EvalResult<Rc<Attrs>
 
 /// Calls a function with named arguments as Nix's `autoCallFunction` does:
 /// formals get the matching `--arg`s, defaults fill the rest.
-fn auto_call(ev: &mut Eval, v: Value, auto: &Rc<Attrs>) -> EvalResult<Value> {
+pub(crate) fn auto_call(ev: &mut Eval, v: Value, auto: &Rc<Attrs>) -> EvalResult<Value> {
     let v = match v {
         Value::Attrs(ref a) if a.get(Symbol::new("__functor")).is_some() => {
             let f = a
@@ -186,7 +186,12 @@ fn auto_call(ev: &mut Eval, v: Value, auto: &Rc<Attrs>) -> EvalResult<Value> {
     ev.apply(f, &[arg.thunk()], None)
 }
 
-fn select_path(ev: &mut Eval, mut v: Value, path: &str, auto: &Rc<Attrs>) -> EvalResult<Value> {
+pub(crate) fn select_path(
+    ev: &mut Eval,
+    mut v: Value,
+    path: &str,
+    auto: &Rc<Attrs>,
+) -> EvalResult<Value> {
     for part in path.split('.').filter(|p| !p.is_empty()) {
         v = auto_call(ev, v, auto)?;
         v = match &v {

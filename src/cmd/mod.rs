@@ -11,6 +11,7 @@ use crate::store::Store;
 pub mod eval;
 mod gc;
 pub mod parse;
+pub mod plan;
 mod sandbox;
 mod store_add_root;
 mod store_add_source;
@@ -41,6 +42,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Check that files parse; print the errors otherwise.
     Parse(parse::ParseArgs),
+    /// Evaluate a kiln.nix and print the steps it needs, as a tree or JSON.
+    Plan(plan::PlanArgs),
     /// Inspect and check the store.
     #[command(subcommand)]
     Store(StoreCommand),
@@ -95,8 +98,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let store_root = cli.store.clone();
     let open = || open_store(store_root.as_deref());
     match cli.command {
-        Command::Eval(a) => Ok(exit_code(eval::run(a))),
+        Command::Eval(a) => Ok(exit_code(eval::run(a, store_root))),
         Command::Parse(a) => Ok(exit_code(parse::run(a))),
+        Command::Plan(a) => Ok(exit_code(plan::run(a, store_root))),
         Command::Store(cmd) => match cmd {
             StoreCommand::Verify(a) => store_verify::run(&open()?, a),
             StoreCommand::Ls(a) => store_ls::run(&open()?, a),

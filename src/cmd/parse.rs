@@ -16,7 +16,7 @@ pub struct ParseArgs {
 /// duplicate attributes, as Nix's parser does). Exit code 1 on any error.
 pub fn run(args: ParseArgs) -> i32 {
     crate::session::with_big_stack(move || {
-        let mut ev = match crate::session::new_eval(&Default::default()) {
+        let (mut ev, _plan) = match crate::session::new_eval(&Default::default(), None) {
             Ok(ev) => ev,
             Err(e) => {
                 eprintln!("error: {e:#}");

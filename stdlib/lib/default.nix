@@ -13,10 +13,11 @@ let
   attrsets = callLib ./attrsets.nix;
   fixedPoints = callLib ./fixed-points.nix;
   customisation = callLib ./customisation.nix;
+  sources = callLib ./sources.nix;
 
   lib =
-    trivial // lists // strings // attrsets // fixedPoints // customisation // {
-      inherit trivial lists strings attrsets fixedPoints customisation;
+    trivial // lists // strings // attrsets // fixedPoints // customisation // sources // {
+      inherit trivial lists strings attrsets fixedPoints customisation sources;
     };
 in
 lib

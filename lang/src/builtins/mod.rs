@@ -16,9 +16,12 @@ use crate::value::{Attr, Attrs, NixString, PrimOp, PrimOpFn, Thunk, Value};
 
 mod core;
 mod data;
+mod derivation;
 mod io;
 mod lists;
 mod strings;
+
+pub use derivation::placeholder_for;
 
 /// A table of builtins: name, number of arguments, implementation.
 pub(crate) type PrimOpTable = &'static [(&'static str, usize, PrimOpFn)];
@@ -51,6 +54,7 @@ pub fn install(ev: &mut Eval) {
     let tables: &[PrimOpTable] = &[
         core::PRIMOPS,
         data::PRIMOPS,
+        derivation::PRIMOPS,
         io::PRIMOPS,
         lists::PRIMOPS,
         strings::PRIMOPS,
@@ -79,6 +83,14 @@ pub fn install(ev: &mut Eval) {
     for (name, v) in constants {
         add(ev, &mut entries, name, v);
     }
+    // `derivation` is written in the language; it is compiled once the
+    // builtins it uses exist, and put into the set through this thunk.
+    let drv = Thunk::ready(Value::Null);
+    entries.push(Attr {
+        name: Symbol::new("derivation"),
+        value: drv.clone(),
+        pos: None,
+    });
     // `builtins` contains itself; a thunk makes the cycle possible.
     let me = Thunk::ready(Value::Null);
     entries.push(Attr {
@@ -89,6 +101,7 @@ pub fn install(ev: &mut Eval) {
     let attrs = Value::Attrs(Rc::new(Attrs::from_entries(entries)));
     *me.0.borrow_mut() = crate::value::ThunkState::Done(attrs.clone());
     ev.globals.insert(Symbol::new("builtins"), attrs);
+    derivation::install_derivation(ev, &drv);
 }
 
 fn add(ev: &mut Eval, entries: &mut Vec<Attr>, name: &str, v: Value) {
