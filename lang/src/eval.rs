@@ -133,10 +133,16 @@ impl Eval {
     }
 
     /// Forces a thunk to its head value.
+    #[inline]
     pub fn force(&mut self, t: &Thunk) -> EvalResult<Value> {
         if let ThunkState::Done(v) = &*t.0.borrow() {
             return Ok(v.clone());
         }
+        self.force_slow(t)
+    }
+
+    #[inline(never)]
+    fn force_slow(&mut self, t: &Thunk) -> EvalResult<Value> {
         self.check_stack()?;
         let state = std::mem::replace(&mut *t.0.borrow_mut(), ThunkState::Blackhole);
         let result = match &state {
