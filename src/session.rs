@@ -74,6 +74,11 @@ pub fn new_eval(search: &SearchPathArgs, store: Option<PathBuf>) -> Result<(Eval
     );
     kiln_lang::builtins::set_search_path(&mut ev, &entries);
     let stdlib = crate::stdlib::stdlib_dir()?;
-    ev.builtin_search_path = vec![("kiln".to_string(), stdlib.to_string_lossy().into_owned())];
+    let stdlib = stdlib.to_string_lossy().into_owned();
+    // `<nix/fetchurl.nix>` is built into Nix; kiln keeps its own copy beside the stdlib.
+    ev.builtin_search_path = vec![
+        ("kiln".to_string(), stdlib.clone()),
+        ("nix".to_string(), format!("{stdlib}/nix")),
+    ];
     Ok((ev, state))
 }

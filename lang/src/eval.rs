@@ -133,10 +133,16 @@ impl Eval {
     }
 
     /// Forces a thunk to its head value.
+    #[inline]
     pub fn force(&mut self, t: &Thunk) -> EvalResult<Value> {
         if let ThunkState::Done(v) = &*t.0.borrow() {
             return Ok(v.clone());
         }
+        self.force_slow(t)
+    }
+
+    #[inline(never)]
+    fn force_slow(&mut self, t: &Thunk) -> EvalResult<Value> {
         self.check_stack()?;
         let state = std::mem::replace(&mut *t.0.borrow_mut(), ThunkState::Blackhole);
         let result = match &state {
@@ -199,6 +205,15 @@ impl Eval {
 
     /// Evaluates an expression to its head value.
     pub fn eval(&mut self, e: &Rc<Expr>, env: &Rc<Env>) -> EvalResult<Value> {
+        // Leaves first, without touching reference counts.
+        match &**e {
+            Expr::Const(v) => return Ok(v.clone()),
+            Expr::Var { up, idx } => {
+                let t = env.lookup(*up, *idx);
+                return self.force(&t);
+            }
+            _ => {}
+        }
         self.check_stack()?;
         let mut e = e.clone();
         let mut env = env.clone();

@@ -216,6 +216,14 @@ fn derivation_strict(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
         if &*key == "__ignoreNulls" {
             continue;
         }
+        if matches!(&*key, "__contentAddressed" | "__impure") {
+            // Experimental in Nix 2.8 (and disabled there by default).
+            return Err(err_at(
+                ErrorKind::Other,
+                format!("derivation '{name}': the attribute '{key}' is not supported (an experimental Nix feature)"),
+                attr.pos,
+            ));
+        }
         let v = force_attr(ev, &attr, &name)?;
         if ignore_nulls && matches!(v, Value::Null) {
             continue;

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::rc::Rc;
 
-use super::{make_attrs, PrimOpTable};
+use super::PrimOpTable;
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::eval::Eval;
 use crate::hash::{base16_encode, digest, HashAlgo};
@@ -135,23 +135,7 @@ fn find_file(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
     }
     let name = ev.arg_str_no_ctx(&a[1], 1, "findFile")?;
     let name = name.lossy().into_owned();
-    let builtin = Value::List(Rc::new(
-        ev.builtin_search_path
-            .clone()
-            .into_iter()
-            .map(|(prefix, path)| {
-                make_attrs(vec![
-                    ("prefix", Value::string(prefix)),
-                    ("path", Value::string(path)),
-                ])
-                .thunk()
-            })
-            .collect(),
-    ));
-    match super::find_in(ev, &list, &name) {
-        Ok(v) => Ok(v),
-        Err(e) => super::find_in(ev, &builtin, &name).map_err(|_| e),
-    }
+    super::find_with_builtin(ev, &list, &name)
 }
 
 #[cfg(test)]

@@ -163,6 +163,18 @@ pub fn find_file(ev: &mut Eval, path: &str, span: Span) -> EvalResult<Value> {
         .get(&Symbol::new("__nixPath"))
         .cloned()
         .unwrap_or(Value::List(Rc::new(Vec::new())));
+    find_with_builtin(ev, &list, path).map_err(|e| {
+        let mut e = e;
+        if e.span.is_none() {
+            e.span = Some(span);
+        }
+        e
+    })
+}
+
+/// Looks `path` up in `list`, then in the embedded entries (`<kiln>`,
+/// `<nix>`), which are not part of `__nixPath`; the first list's error wins.
+pub(crate) fn find_with_builtin(ev: &mut Eval, list: &Value, path: &str) -> EvalResult<Value> {
     let builtin = Value::List(Rc::new(
         ev.builtin_search_path
             .clone()
@@ -176,15 +188,7 @@ pub fn find_file(ev: &mut Eval, path: &str, span: Span) -> EvalResult<Value> {
             })
             .collect(),
     ));
-    find_in(ev, &list, path)
-        .or_else(|e| find_in(ev, &builtin, path).map_err(|_| e))
-        .map_err(|e| {
-            let mut e = e;
-            if e.span.is_none() {
-                e.span = Some(span);
-            }
-            e
-        })
+    find_in(ev, list, path).or_else(|e| find_in(ev, &builtin, path).map_err(|_| e))
 }
 
 pub(crate) fn find_in(ev: &mut Eval, list: &Value, path: &str) -> EvalResult<Value> {

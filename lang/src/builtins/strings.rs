@@ -490,7 +490,8 @@ fn append_context(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
             format!("while evaluating the context of '{name}' passed to builtins.appendContext");
         let v = ev.force(&attr.value)?;
         let info = ev.expect_attrs(&v, None, &ctx)?;
-        let is_drv = name.ends_with(".drv");
+        // kiln names step descriptions `.step`; `.drv` is accepted for Nix code.
+        let is_drv = name.ends_with(".step") || name.ends_with(".drv");
         if let Some(p) = info.get(path) {
             let pv = ev.force(&p.value.clone())?;
             if expect_bool(&pv, &ctx)? {
