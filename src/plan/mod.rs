@@ -34,6 +34,10 @@ pub const STEP_CONTEXT: &str = "kiln 2026-11 plan step v1";
 /// Derive-key context of a fixed-output step's output identity.
 pub const FIXED_OUTPUT_CONTEXT: &str = "kiln 2026-11 plan fixed output v1";
 
+/// Context string deriving one output's path hash from the step's output key
+/// and the output name.
+pub const OUTPUT_CONTEXT: &str = "kiln 2026-11 plan output path v1";
+
 /// Version of the step serialisation (hashed, and in `kiln plan --json`).
 pub const STEP_VERSION: u32 = 1;
 
@@ -272,7 +276,14 @@ impl Plan {
             } else {
                 format!("{}-{o}", rec.name)
             };
-            let p = StorePath::from_hash(&output_hash, &name).map_err(bad)?;
+            // Each output gets its own hash part, distinct from the step's
+            // description too: store locks and reference scanning work by
+            // hash part, so sibling outputs must not share one (as in Nix).
+            let per_output = blake3::Hasher::new_derive_key(OUTPUT_CONTEXT)
+                .update(output_hash.as_bytes())
+                .update(o.as_bytes())
+                .finalize();
+            let p = StorePath::from_hash(&per_output, &name).map_err(bad)?;
             outputs.insert(o.clone(), p.to_absolute());
         }
         let hex = hash.to_hex().to_string();
