@@ -209,8 +209,11 @@ impl Eval {
         match &**e {
             Expr::Const(v) => return Ok(v.clone()),
             Expr::Var { up, idx } => {
+                if let Some(v) = env.forced_value(*up, *idx) {
+                    return Ok(v);
+                }
                 let t = env.lookup(*up, *idx);
-                return self.force(&t);
+                return self.force_slow(&t);
             }
             _ => {}
         }
@@ -880,6 +883,26 @@ impl Eval {
             _ => {
                 let l = self.eval(lhs, env)?;
                 let r = self.eval(rhs, env)?;
+                // Integers are the common case (loops, counters): answer them
+                // without the general operator machinery.
+                if let (Value::Int(a), Value::Int(b)) = (&l, &r) {
+                    let (a, b) = (*a, *b);
+                    let fast = match op {
+                        BinOp::Add => a.checked_add(b).map(Value::Int),
+                        BinOp::Sub => a.checked_sub(b).map(Value::Int),
+                        BinOp::Mul => a.checked_mul(b).map(Value::Int),
+                        BinOp::Eq => Some(Value::Bool(a == b)),
+                        BinOp::NotEq => Some(Value::Bool(a != b)),
+                        BinOp::Less => Some(Value::Bool(a < b)),
+                        BinOp::LessEq => Some(Value::Bool(a <= b)),
+                        BinOp::More => Some(Value::Bool(a > b)),
+                        BinOp::MoreEq => Some(Value::Bool(a >= b)),
+                        _ => None,
+                    };
+                    if let Some(v) = fast {
+                        return Ok(v);
+                    }
+                }
                 self.binop_values(op, l, r, span)
             }
         }
