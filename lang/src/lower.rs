@@ -305,6 +305,9 @@ impl<'a> Lowerer<'a> {
                 let expr = self.lower_opt(s.expr());
                 let path = self.lower_attrpath(s.attrpath());
                 let default = s.default_expr().map(|d| self.lower(d));
+                if let Some(v) = constant_select(&expr, &path) {
+                    return Rc::new(Expr::Const(v));
+                }
                 Rc::new(Expr::Select {
                     expr,
                     path,
@@ -864,6 +867,16 @@ enum PathKind {
     Abs,
     Rel,
     Home,
+}
+
+/// `builtins.name` (a constant set, an attribute that is already a value)
+/// folded into the value itself, so hot calls like `builtins.substring`
+/// skip the lookup.
+fn constant_select(expr: &Expr, path: &[AttrName]) -> Option<Value> {
+    let (Expr::Const(Value::Attrs(set)), [AttrName::Static(name)]) = (expr, path) else {
+        return None;
+    };
+    set.get(*name)?.value.value_if_forced()
 }
 
 /// The text of a string without interpolations, or `None`.
