@@ -57,10 +57,18 @@ fn outputs_and_step_paths() {
     let mut r = record("app");
     r.outputs = vec!["out".into(), "dev".into()];
     let s = plan.add(r).unwrap();
-    let hash32 = &s.drv_path["/kiln/store/".len()..][..32];
-    assert_eq!(s.drv_path, format!("/kiln/store/{hash32}-app.step"));
-    assert_eq!(s.outputs["out"], format!("/kiln/store/{hash32}-app"));
-    assert_eq!(s.outputs["dev"], format!("/kiln/store/{hash32}-app-dev"));
+    let hash_part = |p: &str| p["/kiln/store/".len()..][..32].to_string();
+    let step = hash_part(&s.drv_path);
+    let out = hash_part(&s.outputs["out"]);
+    let dev = hash_part(&s.outputs["dev"]);
+    assert_eq!(s.drv_path, format!("/kiln/store/{step}-app.step"));
+    assert_eq!(s.outputs["out"], format!("/kiln/store/{out}-app"));
+    assert_eq!(s.outputs["dev"], format!("/kiln/store/{dev}-app-dev"));
+    // Every output has its own hash part, none shared with the description:
+    // the store locks and scans references by hash part.
+    assert_ne!(out, dev);
+    assert_ne!(out, step);
+    assert_ne!(dev, step);
 }
 
 #[test]
