@@ -208,11 +208,10 @@ fn root_of(ev: &mut Eval, attr: String, drv: &Attrs) -> EvalResult<Root> {
     })
 }
 
-/// What `kiln plan` says about a step.
+/// What `kiln plan` says about a step. Impure steps are cached like any
+/// other (their hash covers the host paths' names, not their contents), so a
+/// built one is "built (impure)".
 fn state_of(step: &Step, store: Option<&Store>) -> &'static str {
-    if step.flags.impure {
-        return "impure";
-    }
     let built = store.is_some_and(|s| {
         step.outputs.values().all(|p| {
             StorePath::parse(p)
@@ -220,12 +219,12 @@ fn state_of(step: &Step, store: Option<&Store>) -> &'static str {
                 .is_some_and(|sp| s.is_valid(&sp).unwrap_or(false))
         })
     });
-    if built {
-        "built"
-    } else if step.flags.fixed_output {
-        "fixed-output"
-    } else {
-        "would build"
+    match (built, step.flags.impure) {
+        (true, true) => "built (impure)",
+        (true, false) => "built",
+        (false, true) => "impure",
+        (false, false) if step.flags.fixed_output => "fixed-output",
+        (false, false) => "would build",
     }
 }
 
@@ -269,7 +268,7 @@ fn render_tree(plan: &Plan, roots: &[Root], store: Option<&Store>) -> String {
         .collect();
     let n_built = all
         .iter()
-        .filter(|h| state_of(&plan.steps[**h], store) == "built")
+        .filter(|h| state_of(&plan.steps[**h], store).starts_with("built"))
         .count();
     out.push_str(&format!(
         "{} steps, {} built, {} to build\n",
