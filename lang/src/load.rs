@@ -111,7 +111,9 @@ pub fn first_error(mut errors: Vec<Box<EvalError>>) -> Box<EvalError> {
     let n = errors.len();
     let mut e = errors.swap_remove(0);
     if n > 1 {
-        e.message.push_str(&format!(" (and {} more errors)", n - 1));
+        let more = n - 1;
+        let noun = if more == 1 { "error" } else { "errors" };
+        e.message.push_str(&format!(" (and {more} more {noun})"));
     }
     e
 }
