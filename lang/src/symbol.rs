@@ -8,6 +8,8 @@ use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
+use crate::value::Value;
+
 /// An interned name. Two symbols are equal exactly when their texts are equal.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Symbol(u32);
@@ -16,6 +18,9 @@ pub struct Symbol(u32);
 struct Interner {
     ids: HashMap<Rc<str>, Symbol>,
     names: Vec<Rc<str>>,
+    /// Each name as a language string, made on first use: `attrNames` and
+    /// `mapAttrs` hand out names over and over.
+    values: Vec<Option<Value>>,
 }
 
 thread_local! {
@@ -34,6 +39,7 @@ impl Symbol {
             let sym = Symbol(i.names.len() as u32);
             let rc: Rc<str> = Rc::from(name);
             i.names.push(rc.clone());
+            i.values.push(None);
             i.ids.insert(rc, sym);
             sym
         })
@@ -42,6 +48,20 @@ impl Symbol {
     /// The text of the name.
     pub fn as_str(self) -> Rc<str> {
         INTERNER.with(|i| i.borrow().names[self.0 as usize].clone())
+    }
+
+    /// The name as a string value (shared, not copied, on every call).
+    pub fn to_value(self) -> Value {
+        INTERNER.with(|i| {
+            let mut i = i.borrow_mut();
+            let idx = self.0 as usize;
+            if let Some(v) = &i.values[idx] {
+                return v.clone();
+            }
+            let v = Value::string(i.names[idx].as_bytes());
+            i.values[idx] = Some(v.clone());
+            v
+        })
     }
 
     /// Compares two symbols by their text.

@@ -471,7 +471,7 @@ fn attr_names(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
     Ok(Value::List(Rc::new(
         s.sorted()
             .into_iter()
-            .map(|a| Value::string(a.name.as_str().as_bytes()).thunk())
+            .map(|a| a.name.to_value().thunk())
             .collect(),
     )))
 }
@@ -589,10 +589,7 @@ fn map_attrs(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
             name: attr.name,
             value: Thunk::apply(
                 f.clone(),
-                Box::new([
-                    Value::string(attr.name.as_str().as_bytes()).thunk(),
-                    attr.value.clone(),
-                ]),
+                Box::new([attr.name.to_value().thunk(), attr.value.clone()]),
             ),
             pos: attr.pos,
         })

@@ -114,10 +114,7 @@ fn zip_attrs_with(ev: &mut Eval, a: &[Thunk]) -> EvalResult<Value> {
             name,
             value: Thunk::apply(
                 f.clone(),
-                Box::new([
-                    Value::string(name.as_str().as_bytes()).thunk(),
-                    Value::List(Rc::new(vals)).thunk(),
-                ]),
+                Box::new([name.to_value().thunk(), Value::List(Rc::new(vals)).thunk()]),
             ),
             pos: None,
         })
