@@ -349,7 +349,7 @@ impl Eval {
                     *span,
                 ))
             }
-            Expr::Interpolate { parts, span } => {
+            Expr::Interpolate { parts, .. } => {
                 let mut out = Vec::new();
                 let mut ctx = Context::default();
                 for p in parts.iter() {
@@ -371,13 +371,12 @@ impl Eval {
                         }
                     }
                 }
-                let _ = span;
                 Ok(Value::String(Rc::new(NixString {
                     bytes: out.into(),
                     context: ctx,
                 })))
             }
-            Expr::Path { parts, span } => {
+            Expr::Path { parts, .. } => {
                 let mut out = Vec::new();
                 for p in parts.iter() {
                     match p {
@@ -393,7 +392,6 @@ impl Eval {
                         }
                     }
                 }
-                let _ = span;
                 Ok(Value::Path(
                     canon_path(&String::from_utf8_lossy(&out)).into(),
                 ))
@@ -776,8 +774,6 @@ impl Eval {
         if !*ellipsis && used < attrs.len() {
             for a in attrs.sorted() {
                 if !formals.iter().any(|f| f.name == a.name) {
-                    let names: Vec<&str> = Vec::new();
-                    let _ = names;
                     let mut msg = format!(
                         "{} called with unexpected argument '{}'",
                         self.fn_name(c),
@@ -1007,11 +1003,11 @@ impl Eval {
 
     /// Integer and float arithmetic with Nix's overflow and division rules.
     pub fn arith(&mut self, op: BinOp, l: Value, r: Value, span: Span) -> EvalResult<Value> {
-        let opname = match op {
-            BinOp::Add => "add",
-            BinOp::Sub => "subtract",
-            BinOp::Mul => "multiply",
-            _ => "divide",
+        let (opname, gerund) = match op {
+            BinOp::Add => ("add", "adding"),
+            BinOp::Sub => ("subtract", "subtracting"),
+            BinOp::Mul => ("multiply", "multiplying"),
+            _ => ("divide", "dividing"),
         };
         match (&l, &r) {
             (Value::Int(a), Value::Int(b)) => {
@@ -1035,13 +1031,7 @@ impl Eval {
                     Some(v) => Ok(Value::Int(v)),
                     None => Err(EvalError::at(
                         ErrorKind::Arithmetic,
-                        format!(
-                            "integer overflow in {}ing {} and {}",
-                            opname.trim_end_matches('e'),
-                            a,
-                            b
-                        )
-                        .replace("divid", "divid"),
+                        format!("integer overflow in {gerund} {a} and {b}"),
                         span,
                     )),
                 }

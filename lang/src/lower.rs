@@ -280,12 +280,12 @@ impl<'a> Lowerer<'a> {
             }
             ast::Expr::AttrSet(set) => {
                 let pset = self.build_pset(&set, set.rec_token().is_some());
-                self.lower_pset(pset, span)
+                self.lower_pset(pset)
             }
             ast::Expr::LegacyLet(l) => {
                 let mut pset = PSet::new(true);
                 self.add_entries(&mut pset, &l);
-                let set = self.lower_pset(pset, span);
+                let set = self.lower_pset(pset);
                 Rc::new(Expr::Select {
                     expr: set,
                     path: vec![AttrName::Static(Symbol::new("body"))].into(),
@@ -293,7 +293,7 @@ impl<'a> Lowerer<'a> {
                     span,
                 })
             }
-            ast::Expr::LetIn(l) => self.lower_let(&l, span),
+            ast::Expr::LetIn(l) => self.lower_let(&l),
             ast::Expr::With(w) => {
                 let ns = self.lower_opt(w.namespace());
                 self.scopes.push(Scope::With);
@@ -672,13 +672,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lower_pval(
-        &mut self,
-        val: PVal,
-        span: Span,
-        name: Option<Symbol>,
-        inherit_skip: usize,
-    ) -> Rc<Expr> {
+    fn lower_pval(&mut self, val: PVal, name: Option<Symbol>, inherit_skip: usize) -> Rc<Expr> {
         match val {
             PVal::Expr(e) => {
                 self.pending_name = name;
@@ -686,7 +680,7 @@ impl<'a> Lowerer<'a> {
                 self.pending_name = None;
                 out
             }
-            PVal::Set(s) => self.lower_pset(s, span),
+            PVal::Set(s) => self.lower_pset(s),
             PVal::Inherit(n, span) => self.resolve(n, inherit_skip, span),
             PVal::InheritFrom(from, n, span) => {
                 let expr = self.lower(from);
@@ -700,8 +694,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lower_pset(&mut self, mut set: PSet, span: Span) -> Rc<Expr> {
-        let _ = span;
+    fn lower_pset(&mut self, mut set: PSet) -> Rc<Expr> {
         // Sorted by symbol, the static attributes need no sorting at run time.
         set.names.sort_by_key(|(name, _)| *name);
         if set.recursive {
@@ -715,7 +708,7 @@ impl<'a> Lowerer<'a> {
             let mut statics = Vec::new();
             let mut slots = Vec::new();
             for (name, entry) in set.names {
-                let e = self.lower_pval(entry.val, entry.span, Some(name), 1);
+                let e = self.lower_pval(entry.val, Some(name), 1);
                 slots.push(e.clone());
                 statics.push((name, e, entry.span));
             }
@@ -730,7 +723,7 @@ impl<'a> Lowerer<'a> {
         } else {
             let mut statics = Vec::new();
             for (name, entry) in set.names {
-                let e = self.lower_pval(entry.val, entry.span, Some(name), 0);
+                let e = self.lower_pval(entry.val, Some(name), 0);
                 statics.push((name, e, entry.span));
             }
             let dynamics = self.lower_dynamics(set.dynamics);
@@ -748,13 +741,13 @@ impl<'a> Lowerer<'a> {
             .into_iter()
             .map(|(attr, val, span)| {
                 let name = self.lower_dynamic_name(attr);
-                let value = self.lower_pval(val, span, None, 0);
+                let value = self.lower_pval(val, None, 0);
                 DynamicAttr { name, value, span }
             })
             .collect()
     }
 
-    fn lower_let(&mut self, l: &ast::LetIn, span: Span) -> Rc<Expr> {
+    fn lower_let(&mut self, l: &ast::LetIn) -> Rc<Expr> {
         let pset = self.build_pset(l, true);
         if let Some((attr, _, _)) = pset.dynamics.first() {
             let s = self.span(attr);
@@ -769,11 +762,10 @@ impl<'a> Lowerer<'a> {
         self.scopes.push(Scope::Names(names));
         let mut slots = Vec::new();
         for (name, entry) in pset.names {
-            slots.push(self.lower_pval(entry.val, entry.span, Some(name), 1));
+            slots.push(self.lower_pval(entry.val, Some(name), 1));
         }
         let body = self.lower_opt(l.body());
         self.scopes.pop();
-        let _ = span;
         Rc::new(Expr::Let {
             slots: slots.into(),
             body,
