@@ -196,10 +196,9 @@ impl Env {
         Env::new(Slots::with_capacity(n), parent)
     }
 
-    /// The value at an address if its thunk is already evaluated, without
-    /// touching reference counts (the hot path of variable access).
+    /// The environment `up` levels out.
     #[inline]
-    pub fn forced_value(self: &Rc<Env>, up: u32, idx: u32) -> Option<Value> {
+    fn ancestor(self: &Rc<Env>, up: u32) -> &Rc<Env> {
         let mut env = self;
         for _ in 0..up {
             env = env
@@ -207,7 +206,14 @@ impl Env {
                 .as_ref()
                 .expect("lowering computed a valid depth");
         }
-        let slots = env.slots.borrow();
+        env
+    }
+
+    /// The value at an address if its thunk is already evaluated, without
+    /// touching reference counts (the hot path of variable access).
+    #[inline]
+    pub fn forced_value(self: &Rc<Env>, up: u32, idx: u32) -> Option<Value> {
+        let slots = self.ancestor(up).slots.borrow();
         let state = slots[idx as usize].0.borrow();
         match &*state {
             ThunkState::Done(v) => Some(v.clone()),
@@ -217,14 +223,7 @@ impl Env {
 
     /// The thunk at an address computed by lowering.
     pub fn lookup(self: &Rc<Env>, up: u32, idx: u32) -> Thunk {
-        let mut env = self;
-        for _ in 0..up {
-            env = env
-                .parent
-                .as_ref()
-                .expect("lowering computed a valid depth");
-        }
-        env.slots.borrow()[idx as usize].clone()
+        self.ancestor(up).slots.borrow()[idx as usize].clone()
     }
 }
 
